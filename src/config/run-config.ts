@@ -1,0 +1,98 @@
+// Settings of `signwarden run`, validated before anything starts.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { SettingError, boolean, duration, integer, parseSettings } from './settings.ts';
+import type { Setting } from './settings.ts';
+
+const text = (max: number) => z.string().min(1).max(max);
+
+export const runSettings = {
+  kubeconfig: {
+    flag: 'kubeconfig',
+    help: 'Path to a kubeconfig file; without it, the in-cluster service account (or $KUBECONFIG).',
+    schema: text(4096),
+  },
+  namespace: {
+    flag: 'namespace',
+    help: 'Namespace the operator runs in: its leader lease and events about cluster-scoped objects live there.',
+    schema: text(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label'),
+    default: 'signwarden-system',
+  },
+  identity: {
+    flag: 'identity',
+    help: 'Name of this replica in the leader lease (defaults to the host name plus a random suffix).',
+    schema: text(128),
+  },
+  httpAddress: {
+    flag: 'http-address',
+    help: 'host:port serving /healthz, /readyz and /metrics.',
+    schema: text(256).regex(
+      /^(\[[0-9a-fA-F:]+\]|[^:]*):\d{1,5}$/,
+      'expected host:port, such as :8080 or 127.0.0.1:8080',
+    ),
+    default: ':8080',
+  },
+  logLevel: {
+    flag: 'log-level',
+    help: 'Lowest level logged: debug, info, warn or error.',
+    schema: z.enum(['debug', 'info', 'warn', 'error']),
+    default: 'info',
+  },
+  workers: {
+    flag: 'workers',
+    help: 'Concurrent reconciles per controller.',
+    schema: integer(1, 64),
+    default: '4',
+  },
+  leaderElect: {
+    flag: 'leader-elect',
+    help: 'Elect a leader through a Lease so that only one replica writes (true or false).',
+    schema: boolean,
+    default: 'true',
+  },
+  leaseName: {
+    flag: 'lease-name',
+    help: 'Name of the leader Lease.',
+    schema: text(253),
+    default: 'signwarden-leader',
+  },
+  leaseDuration: {
+    flag: 'lease-duration',
+    help: 'How long followers wait, after the last renewal they saw, before taking over.',
+    schema: duration(1000),
+    default: '15s',
+  },
+  renewDeadline: {
+    flag: 'renew-deadline',
+    help: 'How long a leader keeps trying to renew before it steps down; less than --lease-duration.',
+    schema: duration(500),
+    default: '10s',
+  },
+  retryPeriod: {
+    flag: 'retry-period',
+    help: 'How often replicas try to acquire or renew the lease.',
+    schema: duration(100),
+    default: '2s',
+  },
+} satisfies Record<string, Setting<unknown>>;
+
+export type RunConfig = ReturnType<typeof parseRunConfig>;
+
+export function parseRunConfig(argv: string[], env: NodeJS.ProcessEnv) {
+  const values = parseSettings(runSettings, argv, env);
+  if (values.renewDeadline >= values.leaseDuration) {
+    throw new SettingError(
+      'invalid --renew-deadline (SIGNWARDEN_RENEW_DEADLINE): must be less than --lease-duration',
+    );
+  }
+  if (values.retryPeriod >= values.renewDeadline) {
+    throw new SettingError(
+      'invalid --retry-period (SIGNWARDEN_RETRY_PERIOD): must be less than --renew-deadline',
+    );
+  }
+  return {
+    ...values,
+    identity: values.identity ?? `${hostname()}-${randomBytes(3).toString('hex')}`,
+  };
+}

@@ -1,0 +1,55 @@
+// Server-side apply of signwarden's custom resources and their status, always under one field
+// manager, so the API server merges ownership and a re-apply of identical content writes nothing.
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { API_VERSION, GROUP, VERSION } from '../api/group.ts';
+
+export const FIELD_MANAGER = 'signwarden';
+
+export interface AppliedObject {
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: unknown;
+  status?: unknown;
+}
+
+export class Applier {
+  private readonly api: CustomObjectsApi;
+  private readonly options = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+
+  constructor(kubeConfig: KubeConfig) {
+    this.api = kubeConfig.makeApiClient(CustomObjectsApi);
+  }
+
+  /** Applies metadata and spec of a cluster-scoped signwarden object. */
+  async apply(plural: string, object: Omit<AppliedObject, 'status'>): Promise<unknown> {
+    return this.api.patchClusterCustomObject(
+      {
+        group: GROUP,
+        version: VERSION,
+        plural,
+        name: object.metadata.name,
+        body: { apiVersion: API_VERSION, ...object },
+        fieldManager: FIELD_MANAGER,
+        force: true,
+      },
+      this.options,
+    );
+  }
+
+  /** Applies the status subresource of a cluster-scoped signwarden object. */
+  async applyStatus(plural: string, kind: string, name: string, status: unknown): Promise<unknown> {
+    return this.api.patchClusterCustomObjectStatus(
+      {
+        group: GROUP,
+        version: VERSION,
+        plural,
+        name,
+        body: { apiVersion: API_VERSION, kind, metadata: { name }, status },
+        fieldManager: FIELD_MANAGER,
+        force: true,
+      },
+      this.options,
+    );
+  }
+}

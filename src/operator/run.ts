@@ -1,0 +1,100 @@
+// `signwarden run`: wires configuration, the API client, leader election, informers, controllers
+// and the HTTP endpoints, and shuts them down in order on SIGTERM.
+import type { Server } from 'node:http';
+import type { RunConfig } from '../config/run-config.ts';
+import { pinController, pinInformer } from '../controllers/pin-controller.ts';
+import type { Controller } from '../kube/controller.ts';
+import { EventRecorder } from '../kube/events.ts';
+import { loadKubeConfig } from '../kube/kube-config.ts';
+import { LeaderElector } from '../kube/leader-election.ts';
+import { Applier } from '../kube/server-side-apply.ts';
+import { createLogger } from '../log/logger.ts';
+import { startHttpServer } from '../observability/http-server.ts';
+import { createMetrics } from '../observability/metrics.ts';
+
+const RETRY_BACKOFF = { baseMs: 500, maxMs: 60_000 };
+const WATCH_BACKOFF = { baseMs: 1_000, maxMs: 30_000 };
+
+/** Runs until SIGTERM or SIGINT; resolves with the process exit code. */
+export async function run(config: RunConfig): Promise<number> {
+  const logger = createLogger(config.logLevel, { identity: config.identity });
+  const kubeConfig = loadKubeConfig(config.kubeconfig);
+  const metrics = createMetrics();
+  const applier = new Applier(kubeConfig);
+  const events = new EventRecorder(
+    kubeConfig,
+    { controller: 'signwarden.dev/operator', instance: config.identity, eventNamespace: config.namespace },
+    logger,
+  );
+  const deps = { kubeConfig, applier, events, logger, metrics, backoff: WATCH_BACKOFF };
+
+  const pins = pinInformer(deps);
+  const informers = [pins];
+  const controllers: Controller[] = [pinController(deps, pins)];
+
+  let leading = false;
+  let stopping = false;
+  let lostLeadership: () => void = () => undefined;
+  const lost = new Promise<void>((resolve) => (lostLeadership = resolve));
+  const startControllers = () => {
+    leading = true;
+    metrics.leader.set(1);
+    for (const c of controllers)
+      c.start({ workers: config.workers, backoff: RETRY_BACKOFF, metrics, logger });
+  };
+  const stopControllers = async () => {
+    leading = false;
+    metrics.leader.set(0);
+    await Promise.all(controllers.map((c) => c.stop()));
+  };
+
+  const elector = config.leaderElect
+    ? new LeaderElector(
+        kubeConfig,
+        {
+          namespace: config.namespace,
+          name: config.leaseName,
+          identity: config.identity,
+          leaseDurationMs: config.leaseDuration,
+          renewDeadlineMs: config.renewDeadline,
+          retryPeriodMs: config.retryPeriod,
+          onStartedLeading: startControllers,
+          // Losing the lease outside shutdown means another replica may already write: stop at once
+          // and exit, so the replica restarts clean as a follower.
+          onStoppedLeading: () => {
+            if (!stopping) lostLeadership();
+          },
+        },
+        logger,
+      )
+    : undefined;
+
+  const server: Server = await startHttpServer({
+    address: config.httpAddress,
+    registry: metrics.registry,
+    readiness: () => ({
+      ready: informers.every((i) => i.synced),
+      leader: leading,
+      informers: Object.fromEntries(informers.map((i) => [i.resource, i.synced])),
+    }),
+  });
+  logger.info('serving health and metrics', { address: config.httpAddress });
+
+  for (const informer of informers) await informer.start();
+  if (elector) elector.start();
+  else startControllers();
+
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+    void lost.then(() => resolve('leadership lost'));
+  });
+  stopping = true;
+  logger.info('shutting down', { reason: signal });
+  await stopControllers();
+  await elector?.stop();
+  await Promise.all(informers.map((i) => i.stop()));
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  logger.info('stopped');
+  return signal === 'leadership lost' ? 1 : 0;
+}
