@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { customResourceDefinition, toStructural } from './crd.ts';
 import { crdFileName } from './crd-files.ts';
 import { KINDS } from './kinds.ts';
+import { crdReference } from './crd-reference.ts';
 
 describe('CRD generation', () => {
   it.each(KINDS.map((k) => [k.kind, k] as const))('crds/ is up to date for %s (run make crds)', (_, def) => {
@@ -11,6 +12,11 @@ describe('CRD generation', () => {
       readFileSync(new URL(`../../crds/${crdFileName(def)}`, import.meta.url), 'utf8'),
     );
     expect(committed).toEqual(customResourceDefinition(def));
+  });
+
+  it('docs/crd-reference.md is up to date (run make crds)', () => {
+    const committed = readFileSync(new URL('../../docs/crd-reference.md', import.meta.url), 'utf8');
+    expect(committed).toBe(crdReference(KINDS));
   });
 
   it.each([

@@ -32,10 +32,16 @@ export async function run(config: RunConfig): Promise<number> {
   const informers = [pins];
   const controllers: Controller[] = [pinController(deps, pins)];
 
+  // Listen for signals before anything slow starts, so SIGTERM always means a graceful stop.
+  let lostLeadership: () => void = () => undefined;
+  const stopRequested = new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+    lostLeadership = () => resolve('leadership lost');
+  });
+
   let leading = false;
   let stopping = false;
-  let lostLeadership: () => void = () => undefined;
-  const lost = new Promise<void>((resolve) => (lostLeadership = resolve));
   const startControllers = () => {
     leading = true;
     metrics.leader.set(1);
@@ -84,11 +90,7 @@ export async function run(config: RunConfig): Promise<number> {
   if (elector) elector.start();
   else startControllers();
 
-  const signal = await new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-    void lost.then(() => resolve('leadership lost'));
-  });
+  const signal = await stopRequested;
   stopping = true;
   logger.info('shutting down', { reason: signal });
   await stopControllers();
