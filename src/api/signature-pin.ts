@@ -52,12 +52,6 @@ export const signaturePinStatusSchema = z
       .min(0)
       .meta({ description: 'The .metadata.generation the status was computed from.' })
       .optional(),
-    matchedRepositories: z
-      .number()
-      .int()
-      .min(0)
-      .meta({ description: 'How many known repositories this pin currently governs.' })
-      .optional(),
     selector: text(256, 'Short human-readable summary of what the pin selects.').optional(),
     conditions: conditionsField.optional(),
   })
@@ -81,7 +75,6 @@ export const signaturePinKind: KindDefinition = {
   printerColumns: [
     { name: 'Selects', type: 'string', jsonPath: '.status.selector' },
     { name: 'Repositories', type: 'string', jsonPath: '.spec.repositories', priority: 1 },
-    { name: 'Matched', type: 'integer', jsonPath: '.status.matchedRepositories' },
     { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
   ],

@@ -15,7 +15,7 @@ export const runSettings = {
   },
   namespace: {
     flag: 'namespace',
-    help: 'Namespace the operator runs in: its leader lease and events about cluster-scoped objects live there.',
+    help: 'Namespace the operator runs in; its leader Lease lives there.',
     schema: text(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label'),
     default: 'signwarden-system',
   },

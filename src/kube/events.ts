@@ -28,26 +28,18 @@ export class EventRecorder {
   private readonly logger: Logger;
   private readonly controller: string;
   private readonly instance: string;
-  private readonly eventNamespace: string;
   private readonly recent = new Map<string, { event: EventsV1Event; count: number }>();
 
-  /**
-   * @param eventNamespace where events about cluster-scoped objects go (the operator's namespace).
-   */
-  constructor(
-    kubeConfig: KubeConfig,
-    options: { controller: string; instance: string; eventNamespace: string },
-    logger: Logger,
-  ) {
+  constructor(kubeConfig: KubeConfig, options: { controller: string; instance: string }, logger: Logger) {
     this.api = kubeConfig.makeApiClient(EventsV1Api);
     this.controller = options.controller;
     this.instance = options.instance;
-    this.eventNamespace = options.eventNamespace;
     this.logger = logger;
   }
 
   async record(target: EventTarget, record: EventRecord): Promise<void> {
-    const namespace = target.namespace ?? this.eventNamespace;
+    // The API server requires events about cluster-scoped objects to live in `default`.
+    const namespace = target.namespace ?? 'default';
     const note = record.note.length > MAX_NOTE ? `${record.note.slice(0, MAX_NOTE - 1)}…` : record.note;
     const key = createHash('sha256')
       .update(
@@ -77,7 +69,7 @@ export class EventRecorder {
       const event = await this.api.createNamespacedEvent({
         namespace,
         body: {
-          metadata: { generateName: `${target.name.slice(0, 200)}.`, namespace },
+          metadata: { generateName: `${target.name.slice(0, 200)}-`, namespace },
           eventTime: new V1MicroTime(),
           reportingController: this.controller,
           reportingInstance: this.instance,

@@ -53,13 +53,21 @@ export class LeaderElector {
     try {
       const lease = await this.read();
       if (lease?.spec?.holderIdentity !== this.options.identity) return;
-      lease.spec.holderIdentity = undefined;
-      lease.spec.leaseDurationSeconds = 1;
-      lease.spec.renewTime = new V1MicroTime();
+      // Times come back from the API as strings; send them back as the MicroTime the client serializes.
+      const body: V1Lease = {
+        ...lease,
+        spec: {
+          ...lease.spec,
+          holderIdentity: undefined,
+          leaseDurationSeconds: 1,
+          acquireTime: lease.spec.acquireTime ? new V1MicroTime(lease.spec.acquireTime) : undefined,
+          renewTime: new V1MicroTime(),
+        },
+      };
       await this.api.replaceNamespacedLease({
         namespace: this.options.namespace,
         name: this.options.name,
-        body: lease,
+        body,
       });
       this.logger.info('released leadership');
     } catch (error) {
@@ -89,7 +97,7 @@ export class LeaderElector {
         return this.renewed(now);
       }
       const holder = lease.spec?.holderIdentity ?? '';
-      const renewTime = lease.spec?.renewTime?.toISOString() ?? '';
+      const renewTime = String(lease.spec?.renewTime ?? '');
       if (!this.observed || this.observed.holder !== holder || this.observed.renewTime !== renewTime) {
         this.observed = { holder, renewTime, at: now };
       }
@@ -135,7 +143,8 @@ export class LeaderElector {
       spec: {
         holderIdentity: this.options.identity,
         leaseDurationSeconds: Math.ceil(this.options.leaseDurationMs / 1000),
-        acquireTime: takingOver ? stamp : (current?.spec?.acquireTime ?? stamp),
+        acquireTime:
+          takingOver || !current?.spec?.acquireTime ? stamp : new V1MicroTime(current.spec.acquireTime),
         renewTime: stamp,
         leaseTransitions: (current?.spec?.leaseTransitions ?? 0) + (takingOver && current ? 1 : 0),
       },

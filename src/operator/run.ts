@@ -23,7 +23,7 @@ export async function run(config: RunConfig): Promise<number> {
   const applier = new Applier(kubeConfig);
   const events = new EventRecorder(
     kubeConfig,
-    { controller: 'signwarden.dev/operator', instance: config.identity, eventNamespace: config.namespace },
+    { controller: 'signwarden.dev/operator', instance: config.identity },
     logger,
   );
   const deps = { kubeConfig, applier, events, logger, metrics, backoff: WATCH_BACKOFF };
