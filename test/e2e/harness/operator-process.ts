@@ -1,0 +1,68 @@
+// Runs `signwarden run` as a real child process against the test control plane, the way a
+// Deployment would run it, and reads its endpoints and logs.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { onExit } from './cleanup.ts';
+import { freePorts } from './ports.ts';
+
+const MAIN = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
+
+export interface OperatorProcess {
+  identity: string;
+  url: string;
+  child: ChildProcess;
+  logs: () => string;
+  exited: Promise<number | null>;
+  get: (path: string) => Promise<{ status: number; body: string }>;
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+}
+
+export async function startOperator(options: {
+  kubeconfig: string;
+  identity: string;
+  namespace: string;
+  args?: string[];
+}): Promise<OperatorProcess> {
+  const [port] = await freePorts(1);
+  const child = spawn(
+    process.execPath,
+    [
+      MAIN,
+      'run',
+      `--kubeconfig=${options.kubeconfig}`,
+      `--identity=${options.identity}`,
+      `--namespace=${options.namespace}`,
+      `--http-address=127.0.0.1:${port}`,
+      ...(options.args ?? []),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  // A test that fails half-way must not leave an operator running.
+  const cancelCleanup = onExit(() => child.kill('SIGKILL'));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      cancelCleanup();
+      resolve(code);
+    }),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    identity: options.identity,
+    url,
+    child,
+    logs: () => output,
+    exited,
+    get: async (path) => {
+      const res = await fetch(url + path, { signal: AbortSignal.timeout(5000) });
+      return { status: res.status, body: await res.text() };
+    },
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
