@@ -20,7 +20,7 @@ deps: node_modules/.stamp ## npm packages and Debian packages.
 	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing; fi
 
 node_modules/.stamp: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 tools: ## Build (or reuse) kube-apiserver, kube-controller-manager, kubectl, etcd and the registry.
