@@ -18,11 +18,15 @@ try {
   const r = JSON.parse(readFileSync(report, 'utf8')) as {
     numPassedTests: number;
     numFailedTests: number;
+    numFailedTestSuites: number;
+    success: boolean;
     numPendingTests: number;
     numTodoTests: number;
   };
   reported = true;
-  summary = `tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`;
+  // A suite that fails outside its tests (a hook, an import) fails no test: count it.
+  const failed = r.numFailedTests || r.numFailedTestSuites || (r.success ? 0 : 1);
+  summary = `tests: ${r.numPassedTests} passed, ${failed} failed, ${r.numPendingTests + r.numTodoTests} skipped`;
 } catch {
   process.stderr.write('vitest wrote no report\n');
 }

@@ -14,7 +14,7 @@ const keyless = {
 };
 
 describe('CRDs', () => {
-  beforeAll(installCrds);
+  beforeAll(() => installCrds());
 
   it.each([
     ['sb', ['NAME', 'REPOSITORY', 'SIGNERS', 'ESTABLISHED', 'CORROBORATION', 'LAST SEEN', 'AGE']],

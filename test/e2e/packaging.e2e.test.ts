@@ -8,7 +8,7 @@ import { kubectl } from './harness/kubectl.ts';
 const config = (dir: string) => fileURLToPath(new URL(`../../config/${dir}`, import.meta.url));
 
 describe('config/ (kustomize)', () => {
-  beforeAll(installCrds);
+  beforeAll(() => installCrds());
 
   it('config/default renders the CRDs, least-privilege RBAC and a probed Deployment with a PDB', async () => {
     const rendered = await kubectl(['kustomize', config('default')]);
