@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import type { Observation } from '../core/observation.ts';
+import { Observer } from './observer.ts';
+import type { ObserveTarget } from './observer.ts';
+
+const target = (n: number): ObserveTarget => ({
+  repository: 'ghcr.io/acme/api',
+  digest: `sha256:${String(n).padStart(64, '0')}`,
+});
+const observation = (t: ObserveTarget, posture: Observation['posture']): Observation => ({
+  digest: t.digest,
+  posture,
+  signers: [],
+});
+
+describe('Observer', () => {
+  it('judges a digest once for concurrent requests (single flight)', async () => {
+    let judged = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const observer = new Observer({
+      judge: async (t) => {
+        judged++;
+        await gate;
+        return observation(t, 'Unsigned');
+      },
+      ttlMs: 60_000,
+      maxEntries: 100,
+      concurrency: 4,
+    });
+    const all = Promise.all(Array.from({ length: 10 }, () => observer.observe(target(1))));
+    release();
+    expect((await all).every((o) => o.posture === 'Unsigned')).toBe(true);
+    expect(judged).toBe(1);
+  });
+
+  it('caches resting postures until the TTL passes, counting hits', async () => {
+    let now = 0;
+    let judged = 0;
+    let hits = 0;
+    const observer = new Observer({
+      judge: (t) => Promise.resolve((judged++, observation(t, 'Signed'))),
+      ttlMs: 1000,
+      maxEntries: 100,
+      concurrency: 4,
+      now: () => now,
+      hooks: { cacheHit: () => hits++ },
+    });
+    await observer.observe(target(1));
+    await observer.observe(target(1));
+    expect([judged, hits]).toEqual([1, 1]);
+    now = 1000;
+    await observer.observe(target(1));
+    expect(judged).toBe(2);
+  });
+
+  it('never caches Checking', async () => {
+    let judged = 0;
+    const observer = new Observer({
+      judge: (t) => Promise.resolve((judged++, observation(t, 'Checking'))),
+      ttlMs: 60_000,
+      maxEntries: 100,
+      concurrency: 4,
+    });
+    await observer.observe(target(1));
+    await observer.observe(target(1));
+    expect(judged).toBe(2);
+    expect(observer.cached(target(1))).toBeUndefined();
+  });
+
+  it('runs at most `concurrency` judgements at once', async () => {
+    let running = 0;
+    let peak = 0;
+    const observer = new Observer({
+      judge: async (t) => {
+        peak = Math.max(peak, ++running);
+        await new Promise((resolve) => setImmediate(resolve));
+        running--;
+        return observation(t, 'Unsigned');
+      },
+      ttlMs: 60_000,
+      maxEntries: 100,
+      concurrency: 3,
+    });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => observer.observe(target(i))));
+    expect(peak).toBe(3);
+  });
+
+  it('keeps memory bounded by evicting old digests', async () => {
+    const observer = new Observer({
+      judge: (t) => Promise.resolve(observation(t, 'Unsigned')),
+      ttlMs: 60_000,
+      maxEntries: 5,
+      concurrency: 4,
+    });
+    for (let i = 0; i < 50; i++) await observer.observe(target(i));
+    expect(observer.cached(target(0))).toBeUndefined();
+    expect(observer.cached(target(49))).toBeDefined();
+  });
+});

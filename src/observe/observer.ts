@@ -1,0 +1,74 @@
+// Observes digests at most once at a time and at most once per TTL: concurrent requests for the
+// same digest share one judgement (single flight), resting postures are cached for a TTL (so
+// signatures added later are noticed), `Checking` is never cached (the caller retries it with
+// backoff), and a bounded number of judgements run at once.
+import type { Observation } from '../core/observation.ts';
+import { KeyedLimiter } from '../registry/concurrency.ts';
+import { LruCache } from './lru-cache.ts';
+
+/** One digest to judge, with the index it was pulled through, if any (multi-arch). */
+export interface ObserveTarget {
+  /** Canonical repository key, e.g. docker.io/library/nginx. */
+  repository: string;
+  digest: string;
+  indexDigest?: string;
+}
+
+export interface ObserverHooks {
+  cacheHit?: () => void;
+  inFlight?: (count: number) => void;
+}
+
+export interface ObserverOptions {
+  judge: (target: ObserveTarget) => Promise<Observation>;
+  ttlMs: number;
+  maxEntries: number;
+  concurrency: number;
+  hooks?: ObserverHooks;
+  now?: () => number;
+}
+
+export const targetKey = (t: ObserveTarget): string =>
+  `${t.repository}@${t.digest}${t.indexDigest ? `^${t.indexDigest}` : ''}`;
+
+export class Observer {
+  private readonly options: ObserverOptions;
+  private readonly cache: LruCache<Observation>;
+  private readonly inFlight = new Map<string, Promise<Observation>>();
+  private readonly limiter: KeyedLimiter;
+
+  constructor(options: ObserverOptions) {
+    this.options = options;
+    this.cache = new LruCache(options.maxEntries, options.now);
+    this.limiter = new KeyedLimiter(options.concurrency);
+  }
+
+  /** The cached resting observation of `target`, without judging. */
+  cached(target: ObserveTarget): Observation | undefined {
+    return this.cache.get(targetKey(target));
+  }
+
+  observe(target: ObserveTarget): Promise<Observation> {
+    const key = targetKey(target);
+    const hit = this.cache.get(key);
+    if (hit) {
+      this.options.hooks?.cacheHit?.();
+      return Promise.resolve(hit);
+    }
+    const pending = this.inFlight.get(key);
+    if (pending) return pending;
+    const judged = this.limiter
+      .run('judge', () => this.options.judge(target))
+      .then((observation) => {
+        if (observation.posture !== 'Checking') this.cache.set(key, observation, this.options.ttlMs);
+        return observation;
+      })
+      .finally(() => {
+        this.inFlight.delete(key);
+        this.options.hooks?.inFlight?.(this.inFlight.size);
+      });
+    this.inFlight.set(key, judged);
+    this.options.hooks?.inFlight?.(this.inFlight.size);
+    return judged;
+  }
+}

@@ -1,0 +1,184 @@
+// The registry client against the real distribution registry of the e2e harness: images, indexes,
+// artifacts with a subject, tags, blobs and basic authentication as a real registry serves them.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { RegistryRequestInfo } from '../../src/registry/http-exchange.ts';
+import { RegistryClient } from '../../src/registry/registry-client.ts';
+import { RegistryError } from '../../src/registry/registry-error.ts';
+import type { Descriptor } from './harness/oci.ts';
+import { digestOf, mediaTypes, pushBlob, pushManifest } from './harness/oci.ts';
+import type { Registry } from './harness/registry.ts';
+import { startRegistry } from './harness/registry.ts';
+
+const host = inject('registryHost');
+const url = `http://${host}`;
+const repository = `client/e2e-${randomBytes(4).toString('hex')}`;
+const repo = { registry: host, repository };
+const bundleType = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+
+const requests: RegistryRequestInfo[] = [];
+const client = new RegistryClient({ insecureRegistries: [host], onRequest: (info) => requests.push(info) });
+
+async function kindOf(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(RegistryError);
+  return (error as RegistryError).kind;
+}
+
+let image: Descriptor;
+let index: Descriptor;
+let signature: Descriptor;
+let bundle: Descriptor;
+const bundleContent = JSON.stringify({
+  mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+  e2e: true,
+});
+
+beforeAll(async () => {
+  const config = await pushBlob(url, repository, mediaTypes.empty, '{}');
+  const layer = await pushBlob(url, repository, 'application/vnd.oci.image.layer.v1.tar', randomBytes(64));
+  image = await pushManifest(
+    url,
+    repository,
+    {
+      schemaVersion: 2,
+      mediaType: mediaTypes.manifest,
+      config: { ...config, mediaType: 'application/vnd.oci.image.config.v1+json' },
+      layers: [layer],
+    },
+    'v1',
+  );
+  index = await pushManifest(
+    url,
+    repository,
+    {
+      schemaVersion: 2,
+      mediaType: mediaTypes.index,
+      manifests: [{ ...image, platform: { architecture: 'amd64', os: 'linux' } }],
+    },
+    'multi',
+  );
+  bundle = await pushBlob(url, repository, bundleType, bundleContent);
+  signature = await pushManifest(url, repository, {
+    schemaVersion: 2,
+    mediaType: mediaTypes.manifest,
+    artifactType: bundleType,
+    config,
+    layers: [bundle],
+    subject: image,
+  });
+});
+
+describe('RegistryClient against distribution', () => {
+  it('gets a manifest by tag and by digest, verified', async () => {
+    const byTag = await client.getManifest(repo, 'v1');
+    expect(byTag).toMatchObject({ digest: image.digest, mediaType: mediaTypes.manifest, kind: 'manifest' });
+    expect(digestOf(byTag.bytes)).toBe(image.digest);
+    const byDigest = await client.getManifest(repo, image.digest);
+    expect(byDigest.bytes.equals(byTag.bytes)).toBe(true);
+    expect(byDigest.kind === 'manifest' && byDigest.manifest.layers).toHaveLength(1);
+  });
+
+  it('gets an index', async () => {
+    const got = await client.getManifest(repo, 'multi');
+    expect(got).toMatchObject({ digest: index.digest, mediaType: mediaTypes.index, kind: 'index' });
+    expect(got.kind === 'index' && got.manifest.manifests.map((m) => m.digest)).toEqual([image.digest]);
+  });
+
+  it('resolves tags with one HEAD each', async () => {
+    requests.length = 0;
+    expect(await client.resolveTag(repo, 'v1')).toBe(image.digest);
+    expect(await client.resolveTag(repo, 'multi')).toBe(index.digest);
+    expect(requests).toEqual([
+      { registry: host, host, method: 'HEAD', status: 200 },
+      { registry: host, host, method: 'HEAD', status: 200 },
+    ]);
+    expect(await kindOf(client.resolveTag(repo, 'no-such-tag'))).toBe('NotFound');
+  });
+
+  it('tells an absent legacy signature tag from a present one', async () => {
+    const legacyTag = `${image.digest.replace(':', '-')}.sig`;
+    expect(await client.manifestExists(repo, legacyTag)).toBe(false);
+    expect(await kindOf(client.getManifest(repo, legacyTag))).toBe('NotFound');
+    await pushManifest(
+      url,
+      repository,
+      {
+        schemaVersion: 2,
+        mediaType: mediaTypes.manifest,
+        config: { ...bundle, mediaType: mediaTypes.empty },
+        layers: [bundle],
+      },
+      legacyTag,
+    );
+    expect(await client.manifestExists(repo, legacyTag)).toBe(true);
+  });
+
+  it('lists referrers: distribution has no referrers API, so through the referrers tag', async () => {
+    // distribution v3.1.2 answers the referrers API with 404 (see harness.e2e.test.ts): the client
+    // reads the tag-schema index, which pushers maintain. None is there yet.
+    expect(await client.listReferrers(repo, image.digest)).toEqual({ descriptors: [], via: 'ReferrersTag' });
+    await pushManifest(
+      url,
+      repository,
+      { schemaVersion: 2, mediaType: mediaTypes.index, manifests: [signature] },
+      image.digest.replace(':', '-'),
+    );
+    expect(await client.listReferrers(repo, image.digest, bundleType)).toEqual({
+      descriptors: [signature],
+      via: 'ReferrersTag',
+    });
+    expect(await client.listReferrers(repo, image.digest, 'application/spdx+json')).toEqual({
+      descriptors: [],
+      via: 'ReferrersTag',
+    });
+  });
+
+  it('gets a blob, verified, and refuses one that is not there', async () => {
+    const got = await client.getBlob(repo, bundle);
+    expect(got.toString()).toBe(bundleContent);
+    const absent = { ...bundle, digest: digestOf('not pushed') };
+    expect(await kindOf(client.getBlob(repo, absent))).toBe('NotFound');
+  });
+
+  it('lists tags page by page, bounded', async () => {
+    const all = await client.listTags(repo);
+    expect(all.truncated).toBe(false);
+    expect(all.tags).toEqual(expect.arrayContaining(['v1', 'multi']));
+    const firstTwo = await client.listTags(repo, { pageSize: 1, maxPages: 2 });
+    expect(firstTwo).toEqual({ tags: all.tags.slice(0, 2), truncated: true });
+  });
+
+  it('a repository that does not exist is NotFound', async () => {
+    expect(await kindOf(client.getManifest({ registry: host, repository: 'client/absent' }, 'v1'))).toBe(
+      'NotFound',
+    );
+  });
+});
+
+describe('RegistryClient against distribution with basic authentication', () => {
+  const auth = { username: 'signwarden', password: randomBytes(8).toString('hex') };
+  let secured: Registry;
+  beforeAll(async () => {
+    secured = await startRegistry({ auth });
+  });
+  afterAll(async () => {
+    await secured?.stop();
+  });
+
+  it('authenticates with the right credentials and fails with wrong or none', async () => {
+    const ref = () => ({ registry: secured.host, repository: 'client/private' });
+    const as = (credentials?: { username: string; password: string }) =>
+      new RegistryClient({
+        insecureRegistries: [secured.host],
+        ...(credentials && { credentials: () => Promise.resolve(credentials) }),
+      });
+    // Authenticated, the registry answers for the repository: it has no such manifest.
+    expect(await kindOf(as(auth).getManifest(ref(), 'v1'))).toBe('NotFound');
+    expect(await kindOf(as({ ...auth, password: 'wrong' }).getManifest(ref(), 'v1'))).toBe('AuthFailed');
+    expect(await kindOf(as().getManifest(ref(), 'v1'))).toBe('AuthFailed');
+  });
+});
