@@ -5,11 +5,14 @@ import { parseRunConfig, runSettings } from '../config/run-config.ts';
 import { SettingError, helpText } from '../config/settings.ts';
 import { KubeConfigError } from '../kube/kube-config.ts';
 import { run } from '../operator/run.ts';
+import { VERIFY_BUNDLE_USAGE, verifyBundleCommand } from './verify-bundle.ts';
 
 const USAGE = `Usage: signwarden <command> [flags]
 
 Commands:
-  run     Run the operator.
+  run            Run the operator.
+  verify-bundle  Verify a Sigstore bundle offline:
+                 ${VERIFY_BUNDLE_USAGE}
 
 Flags of run (each may also be set through its environment variable):
 ${helpText(runSettings)}
@@ -20,6 +23,11 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'run':
       return run(parseRunConfig(rest, process.env));
+    case 'verify-bundle':
+      return verifyBundleCommand(rest, {
+        stdout: (s) => process.stdout.write(s),
+        stderr: (s) => process.stderr.write(s),
+      });
     case 'help':
     case '--help':
     case '-h':

@@ -1,0 +1,324 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { bundleFromJSON } from '@sigstore/bundle';
+import { X509Certificate } from '@sigstore/core';
+import { describe, expect, it } from 'vitest';
+import { parseDigest } from './artifact-digest.ts';
+import type { ArtifactDigest } from './artifact-digest.ts';
+import {
+  ANNOTATION_BUNDLE,
+  ANNOTATION_CERTIFICATE,
+  ANNOTATION_SIGNATURE,
+  legacyLayerBundle,
+  parseSimpleSigningPayload,
+  verifyLegacySignature,
+} from './legacy-cosign.ts';
+import type { LegacySignatureLayer } from './legacy-cosign.ts';
+import { parsePublicKey } from './public-key.ts';
+import type { TrustedKey } from './public-key.ts';
+import { parseTrustedRoot, publicGoodTrustRoot } from './trusted-root.ts';
+import type { TrustRoot } from './trusted-root.ts';
+
+const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/sigstore/', import.meta.url));
+
+interface Fixture {
+  layers: LegacySignatureLayer[];
+  payloads: Buffer[];
+}
+
+function fixture(caseDir: string): Fixture {
+  const manifest = JSON.parse(readFileSync(`${FIXTURES}cosign-legacy/${caseDir}/signature.json`, 'utf8')) as {
+    layers: (LegacySignatureLayer & { payloadFile: string })[];
+  };
+  return {
+    layers: manifest.layers,
+    payloads: manifest.layers.map((l) =>
+      readFileSync(`${FIXTURES}cosign-legacy/${caseDir}/${l.payloadFile}`),
+    ),
+  };
+}
+
+const digest = (text: string): ArtifactDigest => parseDigest(text) as ArtifactDigest;
+const key = (file: string): TrustedKey =>
+  parsePublicKey(readFileSync(`${FIXTURES}keys/${file}`, 'utf8')) as TrustedKey;
+const staging = (): TrustRoot =>
+  parseTrustedRoot(
+    readFileSync(`${FIXTURES}trusted-roots/staging.trusted_root.json`, 'utf8'),
+    'staging',
+  ) as TrustRoot;
+
+const NGINX = fixture('B-chainguard-nginx');
+const NGINX_DIGEST = digest('sha256:5026599104b269b3ba7af58121543e8b065470a03fd9bbb4e93ba52556ecadcd');
+const nginxLayer = NGINX.layers[0] as LegacySignatureLayer;
+const nginxPayload = NGINX.payloads[0] as Buffer;
+
+const withAnnotations = (layer: LegacySignatureLayer, changes: Record<string, string | undefined>) => {
+  const annotations: Record<string, string> = { ...layer.annotations };
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === undefined) delete annotations[name];
+    else annotations[name] = value;
+  }
+  return { ...layer, annotations };
+};
+
+describe('legacyLayerBundle', () => {
+  it('maps the annotations onto a Sigstore bundle v0.1', () => {
+    const converted = legacyLayerBundle(nginxLayer, nginxPayload);
+    if ('error' in converted) throw new Error(converted.error);
+    const rekor = JSON.parse(nginxLayer.annotations[ANNOTATION_BUNDLE] ?? '') as {
+      SignedEntryTimestamp: string;
+      Payload: { body: string; integratedTime: number; logIndex: number; logID: string };
+    };
+    const certificate = X509Certificate.parse(nginxLayer.annotations[ANNOTATION_CERTIFICATE] ?? '');
+    expect(converted.bundle).toEqual({
+      mediaType: 'application/vnd.dev.sigstore.bundle+json;version=0.1',
+      verificationMaterial: {
+        x509CertificateChain: { certificates: [{ rawBytes: certificate.root.toDER().toString('base64') }] },
+        tlogEntries: [
+          {
+            logIndex: String(rekor.Payload.logIndex),
+            logId: { keyId: Buffer.from(rekor.Payload.logID, 'hex').toString('base64') },
+            kindVersion: { kind: 'hashedrekord', version: '0.0.1' },
+            integratedTime: String(rekor.Payload.integratedTime),
+            inclusionPromise: { signedEntryTimestamp: rekor.SignedEntryTimestamp },
+            canonicalizedBody: rekor.Payload.body,
+          },
+        ],
+      },
+      messageSignature: {
+        messageDigest: {
+          algorithm: 'SHA2_256',
+          digest: createHash('sha256').update(nginxPayload).digest('base64'),
+        },
+        signature: nginxLayer.annotations[ANNOTATION_SIGNATURE],
+      },
+    });
+    // The message digest is the layer's descriptor digest, and the library accepts the bundle.
+    expect(`sha256:${createHash('sha256').update(nginxPayload).digest('hex')}`).toBe(nginxLayer.digest);
+    expect(() => bundleFromJSON(converted.bundle)).not.toThrow();
+  });
+
+  it('has no log entry without a bundle annotation', () => {
+    const converted = legacyLayerBundle(
+      withAnnotations(nginxLayer, { [ANNOTATION_BUNDLE]: undefined }),
+      nginxPayload,
+    );
+    expect(converted).toMatchObject({ bundle: { verificationMaterial: { tlogEntries: [] } } });
+  });
+
+  const rekor = JSON.parse(nginxLayer.annotations[ANNOTATION_BUNDLE] ?? '{}') as {
+    Payload: Record<string, unknown>;
+  };
+  const rekorWith = (payload: Record<string, unknown>) =>
+    JSON.stringify({ ...rekor, Payload: { ...rekor.Payload, ...payload } });
+  it.each<[string, Record<string, string | undefined>]>([
+    ['no signature annotation', { [ANNOTATION_SIGNATURE]: undefined }],
+    ['a signature that is not base64', { [ANNOTATION_SIGNATURE]: 'not base64!' }],
+    ['a certificate that is not PEM', { [ANNOTATION_CERTIFICATE]: 'MIIB' }],
+    [
+      'two certificates',
+      {
+        [ANNOTATION_CERTIFICATE]: `${nginxLayer.annotations[ANNOTATION_CERTIFICATE]}${nginxLayer.annotations[ANNOTATION_CERTIFICATE]}`,
+      },
+    ],
+    ['a bundle annotation that is not JSON', { [ANNOTATION_BUNDLE]: '{' }],
+    ['a bundle annotation without a payload', { [ANNOTATION_BUNDLE]: '{"SignedEntryTimestamp":"AAAA"}' }],
+    ['a log ID that is not hex', { [ANNOTATION_BUNDLE]: rekorWith({ logID: 'zz' }) }],
+    ['a negative log index', { [ANNOTATION_BUNDLE]: rekorWith({ logIndex: -1 }) }],
+    [
+      'an entry body that is not JSON',
+      { [ANNOTATION_BUNDLE]: rekorWith({ body: Buffer.from('{').toString('base64') }) },
+    ],
+    [
+      'an entry body without kind',
+      { [ANNOTATION_BUNDLE]: rekorWith({ body: Buffer.from('{}').toString('base64') }) },
+    ],
+  ])('refuses %s', (_name, changes) => {
+    expect(legacyLayerBundle(withAnnotations(nginxLayer, changes), nginxPayload)).toHaveProperty('error');
+  });
+});
+
+describe('verifyLegacySignature', () => {
+  const trust = publicGoodTrustRoot();
+  const keyed = fixture('B-connaisseur-testimage-3-keys');
+  const keyedDigest = digest('sha256:bfec161fecb0a887df7cb85e4da327c65986ccda7060cf3cd92171c6c90d7533');
+  const bob = key('connaisseur-bob.pub');
+
+  it.each<[string, () => Parameters<typeof verifyLegacySignature>[0], string]>([
+    [
+      'a valid keyless signature',
+      () => ({ layer: nginxLayer, payload: nginxPayload, imageDigest: NGINX_DIGEST, trust }),
+      'Verified',
+    ],
+    [
+      'a payload blob that does not match its descriptor',
+      () => ({
+        layer: nginxLayer,
+        payload: Buffer.concat([nginxPayload, Buffer.from(' ')]),
+        imageDigest: NGINX_DIGEST,
+        trust,
+      }),
+      'Invalid',
+    ],
+    [
+      'a changed payload with a matching descriptor (the signature no longer covers it)',
+      () => {
+        const payload = Buffer.from(nginxPayload.toString('utf8').replace('"optional":', '"optional" :'));
+        const layer = {
+          ...nginxLayer,
+          digest: `sha256:${createHash('sha256').update(payload).digest('hex')}`,
+        };
+        return { layer, payload, imageDigest: NGINX_DIGEST, trust };
+      },
+      'Invalid',
+    ],
+    [
+      'a valid signature for another image digest (replay)',
+      () => ({
+        layer: nginxLayer,
+        payload: nginxPayload,
+        imageDigest: digest(`sha256:${'1'.repeat(64)}`),
+        trust,
+      }),
+      'Invalid',
+    ],
+    [
+      'a malformed descriptor digest',
+      () => ({
+        layer: { ...nginxLayer, digest: 'sha256:xyz' },
+        payload: nginxPayload,
+        imageDigest: NGINX_DIGEST,
+        trust,
+      }),
+      'Invalid',
+    ],
+    [
+      'a malformed Rekor bundle annotation',
+      () => ({
+        layer: withAnnotations(nginxLayer, { [ANNOTATION_BUNDLE]: '[]' }),
+        payload: nginxPayload,
+        imageDigest: NGINX_DIGEST,
+        trust,
+      }),
+      'Invalid',
+    ],
+    [
+      'a keyless signature without a Rekor bundle annotation',
+      () => ({
+        layer: withAnnotations(nginxLayer, { [ANNOTATION_BUNDLE]: undefined }),
+        payload: nginxPayload,
+        imageDigest: NGINX_DIGEST,
+        trust,
+      }),
+      'Unverifiable',
+    ],
+    [
+      'a replayed signature without a Rekor bundle annotation (no laundering into Unverifiable)',
+      () => ({
+        layer: withAnnotations(nginxLayer, { [ANNOTATION_BUNDLE]: undefined }),
+        payload: nginxPayload,
+        imageDigest: digest(`sha256:${'1'.repeat(64)}`),
+        trust,
+      }),
+      'Invalid',
+    ],
+    [
+      'a replayed signature checked against the staging root (a CA we do not know)',
+      () => ({
+        layer: nginxLayer,
+        payload: nginxPayload,
+        imageDigest: digest(`sha256:${'1'.repeat(64)}`),
+        trust: staging(),
+      }),
+      'Unverifiable',
+    ],
+    [
+      'a public-good signature checked against the staging root',
+      () => ({ layer: nginxLayer, payload: nginxPayload, imageDigest: NGINX_DIGEST, trust: staging() }),
+      'Unverifiable',
+    ],
+    [
+      'a key signature with the signing key',
+      () => ({
+        layer: keyed.layers[1]!,
+        payload: keyed.payloads[1]!,
+        imageDigest: keyedDigest,
+        trust,
+        keys: [bob],
+      }),
+      'Verified',
+    ],
+    [
+      'a key signature with another key',
+      () => ({
+        layer: keyed.layers[0]!,
+        payload: keyed.payloads[0]!,
+        imageDigest: keyedDigest,
+        trust,
+        keys: [bob],
+      }),
+      'Unverifiable',
+    ],
+    [
+      'a key signature and no key',
+      () => ({ layer: keyed.layers[1]!, payload: keyed.payloads[1]!, imageDigest: keyedDigest, trust }),
+      'Unverifiable',
+    ],
+    [
+      'a key signature for another image digest',
+      () => ({
+        layer: keyed.layers[1]!,
+        payload: keyed.payloads[1]!,
+        imageDigest: digest(`sha256:${'2'.repeat(64)}`),
+        trust,
+        keys: [bob],
+      }),
+      'Invalid',
+    ],
+  ])('%s', (_name, input, outcome) => {
+    expect(verifyLegacySignature(input()).outcome).toBe(outcome);
+  });
+
+  it('reports the key fingerprint of a key signature', () => {
+    const result = verifyLegacySignature({
+      layer: keyed.layers[1]!,
+      payload: keyed.payloads[1]!,
+      imageDigest: keyedDigest,
+      trust,
+      keys: [key('connaisseur-alice.pub'), bob],
+    });
+    expect(result).toEqual({ outcome: 'Verified', signer: { kind: 'Key', fingerprint: bob.fingerprint } });
+    expect(bob.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+});
+
+describe('parseSimpleSigningPayload', () => {
+  const valid = {
+    critical: {
+      identity: { 'docker-reference': 'ghcr.io/acme/api' },
+      image: { 'docker-manifest-digest': `sha256:${'a'.repeat(64)}` },
+      type: 'cosign container image signature',
+    },
+    optional: null,
+  };
+  it.each<[string, unknown, boolean]>([
+    ['a cosign payload', valid, true],
+    ['without optional', { critical: valid.critical }, true],
+    [
+      'another signature type',
+      { ...valid, critical: { ...valid.critical, type: 'atomic container signature' } },
+      false,
+    ],
+    ['no image digest', { ...valid, critical: { ...valid.critical, image: {} } }, false],
+    ['no critical section', { optional: {} }, false],
+    ['not an object', [valid], false],
+  ])('%s', (_name, payload, ok) => {
+    const parsed = parseSimpleSigningPayload(Buffer.from(JSON.stringify(payload)));
+    expect('error' in parsed).toBe(!ok);
+  });
+
+  it('refuses bytes that are not JSON', () => {
+    expect(parseSimpleSigningPayload(Buffer.from('{'))).toHaveProperty('error');
+  });
+});
