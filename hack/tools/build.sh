@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Builds the programs the tests and the demo run, from the Go module proxy, once per version:
-# kube-apiserver, kube-controller-manager and kubectl (wrapper module kube/), etcd (etcd/) and
-# the distribution registry (registry/). Each wrapper's go.mod is the one place its version is
-# pinned. Results live in ~/.cache/signwarden/<name>-<version>/; a build is written to a
-# temporary directory and renamed into place with a stamp last, so a partial or stale build
-# (different go.mod, go.sum, Go toolchain or this script) is detected and redone.
+# kube-apiserver, kube-controller-manager and kubectl (wrapper module kube/), etcd (etcd/), the
+# distribution registry (registry/) and cosign (cosign/). Each wrapper's go.mod is the one place
+# its version is pinned. Results live in ~/.cache/signwarden/<name>-<version>/; a build is written
+# to a temporary directory and renamed into place with a stamp last, so a partial or stale build
+# (different go.mod, go.sum, Go toolchain, flags or build recipe) is detected and redone.
 # Prints, as JSON, the path of every binary.
 set -euo pipefail
 
@@ -13,6 +13,9 @@ cache=${SIGNWARDEN_CACHE:-$HOME/.cache/signwarden}
 mkdir -p "$cache"
 
 log() { printf '%s\n' "$*" >&2; }
+
+# Part of every build's cache key: bump it when the way build() builds changes.
+recipe=1
 
 # module_version DIR MODULE: the version DIR/go.mod requires of MODULE.
 module_version() {
@@ -26,7 +29,7 @@ build() {
   shift 4
   local dest=$cache/$name-$version
   local key
-  key=$( { go version; cat "$dir/go.mod" "$dir/go.sum" "${BASH_SOURCE[0]}"; printf '%s\n' "$ldflags" "$@"; } | sha256sum | cut -c1-64)
+  key=$( { echo "$recipe"; go version; cat "$dir/go.mod" "$dir/go.sum"; printf '%s\n' "$ldflags" "$@"; } | sha256sum | cut -c1-64)
   if [[ -f $dest/stamp && $(cat "$dest/stamp") == "$key" ]]; then
     return
   fi
@@ -59,7 +62,13 @@ build registry registry "$registry_version" \
   "-X github.com/distribution/distribution/v3/version.version=$registry_version" \
   github.com/distribution/distribution/v3/cmd/registry
 
+cosign_version=$(module_version "$here/cosign" github.com/sigstore/cosign/v3)
+build cosign cosign "$cosign_version" \
+  "-X sigs.k8s.io/release-utils/version.gitVersion=$cosign_version -X sigs.k8s.io/release-utils/version.gitTreeState=clean" \
+  github.com/sigstore/cosign/v3/cmd/cosign
+
 k=$cache/kubernetes-$kube_version/bin
-printf '{"kubeApiserver":"%s","kubeControllerManager":"%s","kubectl":"%s","etcd":"%s","registry":"%s","kubernetesVersion":"%s"}\n' \
+printf '{"kubeApiserver":"%s","kubeControllerManager":"%s","kubectl":"%s","etcd":"%s","registry":"%s","cosign":"%s","kubernetesVersion":"%s"}\n' \
   "$k/kube-apiserver" "$k/kube-controller-manager" "$k/kubectl" \
-  "$cache/etcd-$etcd_version/bin/etcd" "$cache/registry-$registry_version/bin/registry" "$kube_version"
+  "$cache/etcd-$etcd_version/bin/etcd" "$cache/registry-$registry_version/bin/registry" \
+  "$cache/cosign-$cosign_version/bin/cosign" "$kube_version"

@@ -11,6 +11,7 @@ const Binaries = z.object({
   kubectl: z.string(),
   etcd: z.string(),
   registry: z.string(),
+  cosign: z.string(),
   kubernetesVersion: z.string(),
 });
 export type Binaries = z.infer<typeof Binaries>;
