@@ -18,17 +18,13 @@ describe('Observer', () => {
     let judged = 0;
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const observer = new Observer({
-      judge: async (t) => {
-        judged++;
-        await gate;
-        return observation(t, 'Unsigned');
-      },
-      ttlMs: 60_000,
-      maxEntries: 100,
-      concurrency: 4,
-    });
-    const all = Promise.all(Array.from({ length: 10 }, () => observer.observe(target(1))));
+    const observer = new Observer({ ttlMs: 60_000, maxEntries: 100, concurrency: 4 });
+    const judge = async (t: ObserveTarget) => {
+      judged++;
+      await gate;
+      return observation(t, 'Unsigned');
+    };
+    const all = Promise.all(Array.from({ length: 10 }, () => observer.observe(target(1), judge)));
     release();
     expect((await all).every((o) => o.posture === 'Unsigned')).toBe(true);
     expect(judged).toBe(1);
@@ -38,32 +34,28 @@ describe('Observer', () => {
     let now = 0;
     let judged = 0;
     let hits = 0;
+    const judge = (t: ObserveTarget) => Promise.resolve((judged++, observation(t, 'Signed')));
     const observer = new Observer({
-      judge: (t) => Promise.resolve((judged++, observation(t, 'Signed'))),
       ttlMs: 1000,
       maxEntries: 100,
       concurrency: 4,
       now: () => now,
       hooks: { cacheHit: () => hits++ },
     });
-    await observer.observe(target(1));
-    await observer.observe(target(1));
+    await observer.observe(target(1), judge);
+    await observer.observe(target(1), judge);
     expect([judged, hits]).toEqual([1, 1]);
     now = 1000;
-    await observer.observe(target(1));
+    await observer.observe(target(1), judge);
     expect(judged).toBe(2);
   });
 
   it('never caches Checking', async () => {
     let judged = 0;
-    const observer = new Observer({
-      judge: (t) => Promise.resolve((judged++, observation(t, 'Checking'))),
-      ttlMs: 60_000,
-      maxEntries: 100,
-      concurrency: 4,
-    });
-    await observer.observe(target(1));
-    await observer.observe(target(1));
+    const judge = (t: ObserveTarget) => Promise.resolve((judged++, observation(t, 'Checking')));
+    const observer = new Observer({ ttlMs: 60_000, maxEntries: 100, concurrency: 4 });
+    await observer.observe(target(1), judge);
+    await observer.observe(target(1), judge);
     expect(judged).toBe(2);
     expect(observer.cached(target(1))).toBeUndefined();
   });
@@ -71,29 +63,21 @@ describe('Observer', () => {
   it('runs at most `concurrency` judgements at once', async () => {
     let running = 0;
     let peak = 0;
-    const observer = new Observer({
-      judge: async (t) => {
-        peak = Math.max(peak, ++running);
-        await new Promise((resolve) => setImmediate(resolve));
-        running--;
-        return observation(t, 'Unsigned');
-      },
-      ttlMs: 60_000,
-      maxEntries: 100,
-      concurrency: 3,
-    });
-    await Promise.all(Array.from({ length: 20 }, (_, i) => observer.observe(target(i))));
+    const judge = async (t: ObserveTarget) => {
+      peak = Math.max(peak, ++running);
+      await new Promise((resolve) => setImmediate(resolve));
+      running--;
+      return observation(t, 'Unsigned');
+    };
+    const observer = new Observer({ ttlMs: 60_000, maxEntries: 100, concurrency: 3 });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => observer.observe(target(i), judge)));
     expect(peak).toBe(3);
   });
 
   it('keeps memory bounded by evicting old digests', async () => {
-    const observer = new Observer({
-      judge: (t) => Promise.resolve(observation(t, 'Unsigned')),
-      ttlMs: 60_000,
-      maxEntries: 5,
-      concurrency: 4,
-    });
-    for (let i = 0; i < 50; i++) await observer.observe(target(i));
+    const judge = (t: ObserveTarget) => Promise.resolve(observation(t, 'Unsigned'));
+    const observer = new Observer({ ttlMs: 60_000, maxEntries: 5, concurrency: 4 });
+    for (let i = 0; i < 50; i++) await observer.observe(target(i), judge);
     expect(observer.cached(target(0))).toBeUndefined();
     expect(observer.cached(target(49))).toBeDefined();
   });

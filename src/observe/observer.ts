@@ -19,8 +19,9 @@ export interface ObserverHooks {
   inFlight?: (count: number) => void;
 }
 
+export type Judge = (target: ObserveTarget) => Promise<Observation>;
+
 export interface ObserverOptions {
-  judge: (target: ObserveTarget) => Promise<Observation>;
   ttlMs: number;
   maxEntries: number;
   concurrency: number;
@@ -48,7 +49,12 @@ export class Observer {
     return this.cache.get(targetKey(target));
   }
 
-  observe(target: ObserveTarget): Promise<Observation> {
+  /**
+   * The observation of `target`, judged by `judge` unless cached or already being judged. The
+   * judge carries what differs between callers (registry credentials); the result does not depend
+   * on it, except that failing credentials give Checking, which is never cached.
+   */
+  observe(target: ObserveTarget, judge: Judge): Promise<Observation> {
     const key = targetKey(target);
     const hit = this.cache.get(key);
     if (hit) {
@@ -58,7 +64,7 @@ export class Observer {
     const pending = this.inFlight.get(key);
     if (pending) return pending;
     const judged = this.limiter
-      .run('judge', () => this.options.judge(target))
+      .run('judge', () => judge(target))
       .then((observation) => {
         if (observation.posture !== 'Checking') this.cache.set(key, observation, this.options.ttlMs);
         return observation;
