@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { SettingError, boolean, duration, integer, parseSettings } from './settings.ts';
+import { SettingError, boolean, duration, integer, list, parseSettings } from './settings.ts';
 import type { Setting } from './settings.ts';
 
 const text = (max: number) => z.string().min(1).max(max);
@@ -74,6 +74,43 @@ export const runSettings = {
     help: 'How often replicas try to acquire or renew the lease.',
     schema: duration(100),
     default: '2s',
+  },
+  trustedRoot: {
+    flag: 'trusted-root',
+    help: 'A Sigstore trusted_root.json (private Sigstore, air-gapped mirror); without it, the embedded public-good root.',
+    schema: text(4096),
+  },
+  insecureRegistries: {
+    flag: 'insecure-registries',
+    help: 'Comma-separated registries (host:port) reached over plain HTTP.',
+    schema: list(253),
+    default: '',
+  },
+  registrySecrets: {
+    flag: 'registry-secrets',
+    help: 'Comma-separated namespace/name of dockerconfigjson Secrets tried after the pull secrets of a pod.',
+    schema: list(317).pipe(
+      z.array(z.string().regex(/^[a-z0-9-]{1,63}\/[a-z0-9.-]{1,253}$/, 'expected namespace/name')),
+    ),
+    default: '',
+  },
+  postureTtl: {
+    flag: 'posture-ttl',
+    help: 'How long a resting posture is reused before the digest is judged again (new signatures are noticed).',
+    schema: duration(1000),
+    default: '10m',
+  },
+  maxDigests: {
+    flag: 'max-digests',
+    help: 'How many judged digests are kept in memory at most.',
+    schema: integer(100, 1_000_000),
+    default: '20000',
+  },
+  verifyConcurrency: {
+    flag: 'verify-concurrency',
+    help: 'How many digests are judged at once.',
+    schema: integer(1, 256),
+    default: '16',
   },
 } satisfies Record<string, Setting<unknown>>;
 

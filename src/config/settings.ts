@@ -41,6 +41,19 @@ export const integer = (min: number, max: number) =>
     return n;
   });
 
+/** A comma-separated list of items of at most `maxItem` characters (empty: none). */
+export const list = (maxItem: number) =>
+  z
+    .string()
+    .max(64 * 1024)
+    .transform((text) =>
+      text
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().max(maxItem)).max(256));
+
 export const boolean = z.enum(['true', 'false']).transform((text) => text === 'true');
 
 export const envName = (flag: string) => `SIGNWARDEN_${flag.toUpperCase().replaceAll('-', '_')}`;

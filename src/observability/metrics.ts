@@ -12,6 +12,11 @@ export interface Metrics {
   informerSynced: Gauge<'resource'>;
   informerRestarts: Counter<'resource'>;
   leader: Gauge;
+  verificationSeconds: Histogram;
+  registryRequests: Counter<'host' | 'status'>;
+  observerCacheHits: Counter;
+  observerInFlight: Gauge;
+  imageReferenceErrors: Counter;
 }
 
 export function createMetrics(options: { processMetrics: boolean } = { processMetrics: true }): Metrics {
@@ -66,6 +71,33 @@ export function createMetrics(options: { processMetrics: boolean } = { processMe
     leader: new Gauge({
       name: 'signwarden_leader',
       help: '1 while this process holds the leader lease.',
+      registers,
+    }),
+    verificationSeconds: new Histogram({
+      name: 'signwarden_verification_duration_seconds',
+      help: 'Time to judge one digest: signature discovery in the registry plus verification.',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+      registers,
+    }),
+    registryRequests: new Counter({
+      name: 'signwarden_registry_requests_total',
+      help: 'Registry requests by host and HTTP status (error: no response).',
+      labelNames: ['host', 'status'],
+      registers,
+    }),
+    observerCacheHits: new Counter({
+      name: 'signwarden_observer_cache_hits_total',
+      help: 'Observations answered from the posture cache.',
+      registers,
+    }),
+    observerInFlight: new Gauge({
+      name: 'signwarden_observer_in_flight',
+      help: 'Digests being judged now.',
+      registers,
+    }),
+    imageReferenceErrors: new Counter({
+      name: 'signwarden_image_reference_errors_total',
+      help: 'Image references in pods and templates that could not be parsed.',
       registers,
     }),
   };

@@ -1,8 +1,10 @@
 // Judges one image digest: looks for signatures in all three places they live (the legacy
 // `sha256-<hex>.sig` tag, the OCI referrers API, its tag fallback), verifies each, and decides the
 // posture. Multi-arch: a platform digest pulled through an index also counts the index's
-// signatures; an index without signatures of its own is as signed as its least-signed platform.
+// signatures; an index without a verified signature of its own is as signed as its least-signed
+// platform, unless its own signatures say something louder (Invalid) or could not be read (Checking).
 import type { Observation } from '../core/observation.ts';
+import type { Posture } from '../api/postures.ts';
 import { decidePosture } from '../core/posture.ts';
 import type { FoundSignature, UnreadPlace } from '../core/posture.ts';
 import { indexMediaTypes } from '../registry/media-types.ts';
@@ -22,7 +24,7 @@ import { invalid } from '../sigstore/verification-result.ts';
 export const BUNDLE_ARTIFACT_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 /** More signatures than this in one place are not read (and say so): bounded work per digest. */
 export const MAX_SIGNATURES_PER_PLACE = 16;
-/** More platforms than this in one index are not judged one by one. */
+/** More platforms than this in one index are not judged one by one (and the index is then Checking). */
 export const MAX_PLATFORMS = 16;
 
 export interface JudgeTarget extends RepositoryRef {
@@ -31,6 +33,11 @@ export interface JudgeTarget extends RepositoryRef {
   indexDigest?: string;
   /** The digest's media type when already known (saves fetching the manifest). */
   mediaType?: string;
+  /**
+   * Where the signatures are stored when not beside the image (cosign's COSIGN_REPOSITORY): they
+   * are read from there, the manifests from the image's own repository.
+   */
+  signatureRepository?: RepositoryRef;
 }
 
 export interface JudgeContext {
@@ -40,9 +47,20 @@ export interface JudgeContext {
   signal?: AbortSignal;
 }
 
+/** How one platform of an index judged as a whole came out. */
+export interface PlatformJudgement {
+  digest: string;
+  /** `os/architecture[/variant]` as the index lists it (registry text: untrusted). */
+  platform?: string;
+  posture: Posture;
+  signedDigest?: string;
+}
+
 export interface Judgement extends Observation {
   /** Said when the image manifest itself could not be fetched and the multi-arch step was skipped. */
   note?: string;
+  /** An index judged as a whole: each platform judged (at most MAX_PLATFORMS). */
+  platforms?: PlatformJudgement[];
 }
 
 interface Evidence {
@@ -59,12 +77,18 @@ const SEVERITY: Record<Observation['posture'], number> = {
   Signed: 5,
 };
 
-export async function judgeDigest(ctx: JudgeContext, target: JudgeTarget): Promise<Judgement> {
+export function judgeDigest(ctx: JudgeContext, target: JudgeTarget): Promise<Judgement> {
+  return judge(ctx, target, true);
+}
+
+/** `expand`: whether an index may be judged through its platforms (one level only: bounded work). */
+async function judge(ctx: JudgeContext, target: JudgeTarget, expand: boolean): Promise<Judgement> {
   const evidence: Evidence = { found: [], unread: [] };
-  await collect(ctx, target, target.digest, evidence);
-  if (target.indexDigest) await collect(ctx, target, target.indexDigest, evidence);
+  const signatures = target.signatureRepository ?? target;
+  await collect(ctx, signatures, target.digest, evidence);
+  if (target.indexDigest) await collect(ctx, signatures, target.indexDigest, evidence);
   const own = decidePosture(target.digest, evidence.found, evidence.unread);
-  if (own.posture === 'Signed' || own.posture === 'KeySigned' || target.indexDigest) return own;
+  if (isSigned(own) || target.indexDigest || !expand) return own;
 
   let platforms: Descriptor[];
   try {
@@ -83,13 +107,48 @@ export async function judgeDigest(ctx: JudgeContext, target: JudgeTarget): Promi
     ]);
   }
   if (platforms.length === 0) return own;
+  if (platforms.length > MAX_PLATFORMS) {
+    // Judging only some platforms could call an index signed whose other platforms are not.
+    return decidePosture(target.digest, evidence.found, [
+      ...evidence.unread,
+      {
+        location: 'Manifest',
+        reason: 'TooLarge',
+        detail: `the index lists ${platforms.length} platforms, more than the ${MAX_PLATFORMS} judged one by one`,
+      },
+    ]);
+  }
   const judged = await Promise.all(
     platforms.map((p) =>
-      judgeDigest(ctx, { ...target, digest: p.digest, indexDigest: undefined, mediaType: p.mediaType }),
+      judge(ctx, { ...target, digest: p.digest, indexDigest: undefined, mediaType: p.mediaType }, false),
     ),
   );
   const weakest = judged.reduce((a, b) => (SEVERITY[b.posture] < SEVERITY[a.posture] ? b : a));
-  return { ...weakest, digest: target.digest };
+  // Every platform signed: the index is. Otherwise the index's own signatures still count when they
+  // could not be read (one there may verify: Checking) or say something louder than its weakest platform.
+  const ownCounts =
+    !isSigned(weakest) &&
+    own.posture !== 'Unsigned' &&
+    (own.posture === 'Checking' || SEVERITY[own.posture] < SEVERITY[weakest.posture]);
+  const deciding = ownCounts ? own : weakest;
+  return {
+    ...deciding,
+    digest: target.digest,
+    platforms: judged.map((j, i) => platformJudgement(j, platforms[i]?.platform)),
+  };
+}
+
+const isSigned = (o: Observation): boolean => o.posture === 'Signed' || o.posture === 'KeySigned';
+
+function platformJudgement(j: Judgement, platform: Descriptor['platform']): PlatformJudgement {
+  return {
+    digest: j.digest,
+    ...(platform
+      ? { platform: [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/') }
+      : {}),
+    posture: j.posture,
+    ...(j.signedDigest !== undefined ? { signedDigest: j.signedDigest } : {}),
+  };
 }
 
 /** The platform manifests of an index (none for an image manifest), attestation manifests excluded. */
@@ -97,11 +156,10 @@ async function indexPlatforms(ctx: JudgeContext, target: JudgeTarget): Promise<D
   if (target.mediaType !== undefined && !indexMediaTypes.includes(target.mediaType)) return [];
   const manifest = await ctx.registry.getManifest(target, target.digest, { signal: ctx.signal });
   if (manifest.kind !== 'index') return [];
-  const platforms = manifest.manifest.manifests.filter(
+  return manifest.manifest.manifests.filter(
     (m) =>
       m.platform?.os !== 'unknown' && m.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest',
   );
-  return platforms.slice(0, MAX_PLATFORMS);
 }
 
 /** Reads and verifies the signatures attached to `digest` in every place. */
@@ -137,7 +195,9 @@ async function collectLegacy(
       });
       return;
     }
-    for (const layer of signatures.manifest.layers.slice(0, MAX_SIGNATURES_PER_PLACE)) {
+    const layers = signatures.manifest.layers;
+    if (layers.length > MAX_SIGNATURES_PER_PLACE) tooMany(evidence, 'LegacySigTag', layers.length);
+    for (const layer of layers.slice(0, MAX_SIGNATURES_PER_PLACE)) {
       const verdict = await blobVerdict(() =>
         ctx.registry.getBlob(repo, layer, { signal: ctx.signal }).then((payload) =>
           verifyLegacySignature({
@@ -168,7 +228,9 @@ async function collectBundles(
       signal: ctx.signal,
     });
     via = referrers.via;
-    for (const descriptor of referrers.descriptors.slice(0, MAX_SIGNATURES_PER_PLACE)) {
+    const { descriptors } = referrers;
+    if (descriptors.length > MAX_SIGNATURES_PER_PLACE) tooMany(evidence, via, descriptors.length);
+    for (const descriptor of descriptors.slice(0, MAX_SIGNATURES_PER_PLACE)) {
       const verdict = await blobVerdict(async () => {
         const artifactManifest = await ctx.registry.getManifest(repo, descriptor.digest, {
           signal: ctx.signal,
@@ -183,6 +245,15 @@ async function collectBundles(
       });
       evidence.found.push({ location: via, attachedTo: digest, verdict });
     }
+  });
+}
+
+/** Signatures beyond the bound were not read: one of them may be the one that verifies. */
+function tooMany(evidence: Evidence, location: UnreadPlace['location'], count: number): void {
+  evidence.unread.push({
+    location,
+    reason: 'TooLarge',
+    detail: `${count} signatures, only the first ${MAX_SIGNATURES_PER_PLACE} were read`,
   });
 }
 

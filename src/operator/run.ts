@@ -2,7 +2,14 @@
 // and the HTTP endpoints, and shuts them down in order on SIGTERM.
 import type { Server } from 'node:http';
 import type { RunConfig } from '../config/run-config.ts';
+import { inventoryController } from '../controllers/inventory-controller.ts';
+import { inventoryInformers } from '../controllers/inventory-informers.ts';
 import { pinController, pinInformer } from '../controllers/pin-controller.ts';
+import { PullCredentials } from '../kube/pull-credentials.ts';
+import { InventoryState } from '../observe/inventory-state.ts';
+import { Observer } from '../observe/observer.ts';
+import { RegistryClient } from '../registry/registry-client.ts';
+import { loadTrustRoot } from './trust-root.ts';
 import type { Controller } from '../kube/controller.ts';
 import { EventRecorder } from '../kube/events.ts';
 import { loadKubeConfig } from '../kube/kube-config.ts';
@@ -28,9 +35,45 @@ export async function run(config: RunConfig): Promise<number> {
   );
   const deps = { kubeConfig, applier, events, logger, metrics, backoff: WATCH_BACKOFF };
 
+  const trust = loadTrustRoot(config.trustedRoot);
+  const registry = new RegistryClient({
+    insecureRegistries: config.insecureRegistries,
+    onRequest: ({ host, status }) => metrics.registryRequests.inc({ host, status: String(status) }),
+  });
+  const observer = new Observer({
+    ttlMs: config.postureTtl,
+    maxEntries: config.maxDigests,
+    concurrency: config.verifyConcurrency,
+    hooks: {
+      cacheHit: () => metrics.observerCacheHits.inc(),
+      inFlight: (n) => metrics.observerInFlight.set(n),
+    },
+  });
+  const inventory = new InventoryState(logger, metrics.registry);
+
   const pins = pinInformer(deps);
-  const informers = [pins];
-  const controllers: Controller[] = [pinController(deps, pins)];
+  const workloads = inventoryInformers(kubeConfig, deps);
+  const informers = [pins, ...workloads.values()];
+  const controllers: Controller[] = [
+    pinController(deps, pins),
+    inventoryController({
+      informers: workloads,
+      observer,
+      registry,
+      credentials: new PullCredentials(
+        kubeConfig,
+        config.registrySecrets.map((ref) => {
+          const [namespace = '', name = ''] = ref.split('/');
+          return { namespace, name };
+        }),
+      ),
+      judgeContext: { trust, keys: [] },
+      metrics,
+      logger: logger.child({ controller: 'inventory' }),
+      onObserved: (workload, images) => inventory.record(workload, images),
+      onRemoved: (workload) => inventory.remove(workload),
+    }),
+  ];
 
   // Listen for signals before anything slow starts, so SIGTERM always means a graceful stop.
   let lostLeadership: () => void = () => undefined;
