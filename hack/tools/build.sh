@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds the programs the tests and the demo run, from the Go module proxy, once per version:
 # kube-apiserver, kube-controller-manager and kubectl (wrapper module kube/), etcd (etcd/), the
-# distribution registry (registry/) and cosign (cosign/). Each wrapper's go.mod is the one place
-# its version is pinned. Results live in ~/.cache/signwarden/<name>-<version>/; a build is written
-# to a temporary directory and renamed into place with a stamp last, so a partial or stale build
-# (different go.mod, go.sum, Go toolchain, flags or build recipe) is detected and redone.
+# distribution registry (registry/), cosign (cosign/), and crane and ggcr-registry, a registry with
+# the OCI referrers API (crane/). Each wrapper's go.mod is the one place its version is pinned.
+# Results live in ~/.cache/signwarden/<name>-<version>/; a build is written to a temporary
+# directory and renamed into place with a stamp last, so a partial or stale build (different
+# go.mod, go.sum, Go toolchain, flags or build recipe) is detected and redone.
 # Prints, as JSON, the path of every binary.
 set -euo pipefail
 
@@ -67,8 +68,17 @@ build cosign cosign "$cosign_version" \
   "-X sigs.k8s.io/release-utils/version.gitVersion=$cosign_version -X sigs.k8s.io/release-utils/version.gitTreeState=clean" \
   github.com/sigstore/cosign/v3/cmd/cosign
 
+crane_version=$(module_version "$here/crane" github.com/google/go-containerregistry)
+# ggcr-registry is the wrapper's own program: its source's hash goes into the ldflags, so into the
+# cache key, and a change to it makes a new build.
+ggcr_source=$(sha256sum < "$here/crane/ggcr-registry/main.go" | cut -c1-12)
+build crane crane "$crane_version" \
+  "-X github.com/google/go-containerregistry/cmd/crane/cmd.Version=$crane_version -X main.source=$ggcr_source" \
+  github.com/google/go-containerregistry/cmd/crane ./ggcr-registry
+
 k=$cache/kubernetes-$kube_version/bin
-printf '{"kubeApiserver":"%s","kubeControllerManager":"%s","kubectl":"%s","etcd":"%s","registry":"%s","cosign":"%s","kubernetesVersion":"%s"}\n' \
+printf '{"kubeApiserver":"%s","kubeControllerManager":"%s","kubectl":"%s","etcd":"%s","registry":"%s","cosign":"%s","crane":"%s","ggcrRegistry":"%s","kubernetesVersion":"%s"}\n' \
   "$k/kube-apiserver" "$k/kube-controller-manager" "$k/kubectl" \
   "$cache/etcd-$etcd_version/bin/etcd" "$cache/registry-$registry_version/bin/registry" \
-  "$cache/cosign-$cosign_version/bin/cosign" "$kube_version"
+  "$cache/cosign-$cosign_version/bin/cosign" "$cache/crane-$crane_version/bin/crane" \
+  "$cache/crane-$crane_version/bin/ggcr-registry" "$kube_version"

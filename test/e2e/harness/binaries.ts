@@ -12,6 +12,9 @@ const Binaries = z.object({
   etcd: z.string(),
   registry: z.string(),
   cosign: z.string(),
+  crane: z.string(),
+  /** go-containerregistry's registry with the OCI referrers API on (hack/tools/crane/ggcr-registry). */
+  ggcrRegistry: z.string(),
   kubernetesVersion: z.string(),
 });
 export type Binaries = z.infer<typeof Binaries>;

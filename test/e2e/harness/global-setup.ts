@@ -14,12 +14,15 @@ declare module 'vitest' {
     kubernetesVersion: string;
     /** 127.0.0.1:PORT of a registry without authentication. */
     registryHost: string;
+    /** 127.0.0.1:PORT of a registry that serves the OCI referrers API. */
+    referrersRegistryHost: string;
   }
 }
 
 /**
- * One control plane and one registry for the whole e2e run. SIGNWARDEN_KUBECONFIG, if set, names an
- * existing cluster to use instead, such as the one `make cluster-up` starts.
+ * One control plane and two registries for the whole e2e run: distribution (no referrers API) and
+ * go-containerregistry's (the referrers API). SIGNWARDEN_KUBECONFIG, if set, names an existing
+ * cluster to use instead, such as the one `make cluster-up` starts.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const bin = await binaries();
@@ -36,13 +39,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
     () => startRegistry(),
     (r) => r.host,
   );
+  const referrersRegistry = await timed(
+    'referrers registry (ggcr)',
+    () => startRegistry({ implementation: 'ggcr' }),
+    (r) => r.host,
+  );
 
   project.provide('kubeconfig', kubeconfig);
   project.provide('kubectl', bin.kubectl);
   project.provide('kubernetesVersion', bin.kubernetesVersion);
   project.provide('registryHost', registry.host);
+  project.provide('referrersRegistryHost', referrersRegistry.host);
   return async () => {
-    await Promise.all([controlPlane?.stop(), registry.stop()]);
+    await Promise.all([controlPlane?.stop(), registry.stop(), referrersRegistry.stop()]);
   };
 }
 

@@ -10,7 +10,7 @@ import type { GroupOptions } from './processes.ts';
 import { ProcessGroup } from './processes.ts';
 
 export type Registry = {
-  /** Directory holding the configuration, the stored blobs, the log and the pid file. */
+  /** Directory holding the stored blobs, the log, the pid file and (distribution) the configuration. */
   dir: string;
   /** 127.0.0.1:PORT, as in image references. */
   host: string;
@@ -19,12 +19,27 @@ export type Registry = {
   stop(): Promise<void>;
 };
 
-export type RegistryOptions = GroupOptions & {
-  /** Require HTTP basic authentication as this user. */
-  auth?: { username: string; password: string };
-};
+/**
+ * Which registry program: CNCF distribution (the default), which stores OCI 1.1 artifacts but has no
+ * referrers API, or go-containerregistry's (`ggcr`), which serves the referrers API.
+ */
+export type RegistryImplementation = 'distribution' | 'ggcr';
 
-/** Starts a distribution registry (plain HTTP, filesystem storage, deletes enabled) on a loopback port. */
+export type RegistryOptions = GroupOptions &
+  (
+    | {
+        implementation?: 'distribution';
+        /** Require HTTP basic authentication as this user. */
+        auth?: { username: string; password: string };
+      }
+    | { implementation: 'ggcr' }
+  );
+
+/**
+ * Starts a registry on a loopback port, plain HTTP. distribution: blobs and manifests on disk,
+ * deletes enabled, optional basic authentication. ggcr: blobs on disk, manifests and tags in memory,
+ * no authentication, the OCI referrers API.
+ */
 export async function startRegistry(opts: RegistryOptions = {}): Promise<Registry> {
   const bin = await binaries();
   const group = new ProcessGroup(opts);
@@ -33,24 +48,13 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
     const [port] = await freePorts(1);
     const host = `127.0.0.1:${port}`;
     const url = `http://${host}`;
-    const htpasswd = join(dir, 'htpasswd');
-    if (opts.auth) await writeFile(htpasswd, `${opts.auth.username}:${await bcrypt(opts.auth.password)}\n`);
-    const config = join(dir, 'config.yaml');
-    await writeFile(
-      config,
-      stringify({
-        version: '0.1',
-        log: { level: 'info' },
-        storage: { filesystem: { rootdirectory: join(dir, 'data') }, delete: { enabled: true } },
-        // The secret signs upload state; set, so the registry does not warn about a random one.
-        http: { addr: host, secret: randomBytes(16).toString('hex') },
-        ...(opts.auth && { auth: { htpasswd: { realm: 'signwarden', path: htpasswd } } }),
-      }),
-    );
-    // The registry traces every request and by default exports the traces to an OTLP collector on
-    // localhost: there is none.
-    await group.start('registry', bin.registry, ['serve', config], { OTEL_TRACES_EXPORTER: 'none' });
-    const ready = opts.auth ? 401 : 200;
+    let ready = 200;
+    if (opts.implementation === 'ggcr') {
+      await group.start('registry', bin.ggcrRegistry, ['-address', host, '-disk', join(dir, 'data')]);
+    } else {
+      await startDistribution(group, bin.registry, host, opts.auth);
+      if (opts.auth) ready = 401;
+    }
     await group.waitFor(
       `${url}/v2/`,
       async () => {
@@ -62,6 +66,32 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
     );
     return { dir, host, url, stop: () => group.stop() };
   });
+}
+
+async function startDistribution(
+  group: ProcessGroup,
+  command: string,
+  host: string,
+  auth: { username: string; password: string } | undefined,
+): Promise<void> {
+  const { dir } = group;
+  const htpasswd = join(dir, 'htpasswd');
+  if (auth) await writeFile(htpasswd, `${auth.username}:${await bcrypt(auth.password)}\n`);
+  const config = join(dir, 'config.yaml');
+  await writeFile(
+    config,
+    stringify({
+      version: '0.1',
+      log: { level: 'info' },
+      storage: { filesystem: { rootdirectory: join(dir, 'data') }, delete: { enabled: true } },
+      // The secret signs upload state; set, so the registry does not warn about a random one.
+      http: { addr: host, secret: randomBytes(16).toString('hex') },
+      ...(auth && { auth: { htpasswd: { realm: 'signwarden', path: htpasswd } } }),
+    }),
+  );
+  // The registry traces every request and by default exports the traces to an OTLP collector on
+  // localhost: there is none.
+  await group.start('registry', command, ['serve', config], { OTEL_TRACES_EXPORTER: 'none' });
 }
 
 /**
