@@ -1,7 +1,7 @@
 // AttestedNode: a node's measured boot, checked against a signed build-provenance attestation.
 import { z } from 'zod';
 import { conditionsField } from './conditions.ts';
-import { list, oneOf, text, timestamp, withRules } from './schema-helpers.ts';
+import { list, oneOf, text, timestamp, withRules, observedGeneration } from './schema-helpers.ts';
 import type { KindDefinition } from './kind-definition.ts';
 
 export const attestedNodeSpecSchema = z
@@ -42,12 +42,7 @@ export const attestedNodeSpecSchema = z
 
 export const attestedNodeStatusSchema = z
   .object({
-    observedGeneration: z
-      .number()
-      .int()
-      .min(0)
-      .meta({ description: 'The .metadata.generation the status was computed from.' })
-      .optional(),
+    observedGeneration: observedGeneration(),
     verdict: oneOf(
       ['Verified', 'Unverified', 'Failed', 'Pending'],
       'Outcome of the provenance check.',

@@ -1,6 +1,6 @@
 // Conditions as the Kubernetes API conventions define them.
 import { z } from 'zod';
-import { list, oneOf, text, timestamp } from './schema-helpers.ts';
+import { count, list, oneOf, text, timestamp } from './schema-helpers.ts';
 
 export const conditionSchema = z
   .object({
@@ -9,12 +9,7 @@ export const conditionSchema = z
     reason: text(64, 'Machine-readable CamelCase reason for the last transition.'),
     message: text(1024, 'Human-readable explanation of the last transition.'),
     lastTransitionTime: timestamp('When the condition last changed status.'),
-    observedGeneration: z
-      .number()
-      .int()
-      .min(0)
-      .optional()
-      .meta({ description: 'The .metadata.generation the condition was computed from.' }),
+    observedGeneration: count('The .metadata.generation the condition was computed from.').optional(),
   })
   .meta({ description: 'One observation of the current state of the object.' });
 

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { conditionsField } from './conditions.ts';
 import { POSTURES } from './postures.ts';
-import { digest, list, oneOf, text, timestamp } from './schema-helpers.ts';
+import { count, digest, list, oneOf, text, timestamp } from './schema-helpers.ts';
 import type { KindDefinition } from './kind-definition.ts';
 
 export const DRIFT_KINDS = [
@@ -65,12 +65,7 @@ export const driftFindingStatusSchema = z
       20,
       'Workloads that run or template the digest (first 20).',
     ).optional(),
-    affectedWorkloadCount: z
-      .number()
-      .int()
-      .min(0)
-      .meta({ description: 'How many workloads in all run or template the digest.' })
-      .optional(),
+    affectedWorkloadCount: count('How many workloads in all run or template the digest.').optional(),
     acceptance: z
       .object({
         reason: text(1024, 'The reason given in the signwarden.dev/accept annotation.'),

@@ -31,3 +31,10 @@ export const digest = (description: string) =>
     .max(135)
     .regex(/^sha(256|384|512):[a-f0-9]{64,128}$/)
     .meta({ description });
+
+/** A non-negative whole number with its description. */
+export const count = (description: string) => z.number().int().min(0).meta({ description });
+
+/** The .metadata.generation a status (or condition) was computed from. */
+export const observedGeneration = () =>
+  count('The .metadata.generation the status was computed from.').optional();

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { conditionsField } from './conditions.ts';
 import { signerSchema } from './signer.ts';
-import { list, text } from './schema-helpers.ts';
+import { list, text, observedGeneration } from './schema-helpers.ts';
 import type { KindDefinition } from './kind-definition.ts';
 
 const labelSelectorSchema = z
@@ -46,12 +46,7 @@ export const signaturePinSpecSchema = z
 
 export const signaturePinStatusSchema = z
   .object({
-    observedGeneration: z
-      .number()
-      .int()
-      .min(0)
-      .meta({ description: 'The .metadata.generation the status was computed from.' })
-      .optional(),
+    observedGeneration: observedGeneration(),
     selector: text(256, 'Short human-readable summary of what the pin selects.').optional(),
     conditions: conditionsField.optional(),
   })
