@@ -140,7 +140,7 @@ describe('inventory', () => {
     ).toBe(0);
 
     await eventually(
-      async () => {
+      () => {
         const lines = observed(op);
         const of = (image: Image) => lines.find((l) => l.digest === image.digest);
         expect(of(signed)).toMatchObject({ posture: 'Signed', repository: `${host}/${signed.repository}` });
@@ -189,15 +189,14 @@ describe('inventory', () => {
       (await kubectl(['run', 'ghost', '-n', namespace, `--image=${image}`, '--restart=Never'])).code,
     ).toBe(0);
     await eventually(
-      async () => {
+      () => {
         const line = observed(op).find((l) => l.digest === `sha256:${'d'.repeat(64)}`);
         expect(line).toMatchObject({ posture: 'Checking', checkingReason: 'Unreachable' });
       },
       { timeoutMs: 30_000, intervalMs: 500 },
     );
     await eventually(
-      async () =>
-        expect(op.logs()).toMatch(/reconcile failed; retrying.*"key":"Pod\/[^"]+\/ghost".*"attempt":2/),
+      () => expect(op.logs()).toMatch(/reconcile failed; retrying.*"key":"Pod\/[^"]+\/ghost".*"attempt":2/),
       {
         timeoutMs: 30_000,
         intervalMs: 500,
