@@ -25,7 +25,11 @@ interface Json {
   verificationMaterial: {
     certificate?: { rawBytes: string };
     publicKey?: { hint: string };
-    tlogEntries: { logId: { keyId: string }; inclusionPromise?: { signedEntryTimestamp: string } }[];
+    tlogEntries: {
+      logId: { keyId: string };
+      inclusionPromise?: { signedEntryTimestamp: string };
+      canonicalizedBody: string;
+    }[];
   };
   messageSignature?: { signature: string };
 }
@@ -56,6 +60,10 @@ const flipBase64 = (value: string, at = 40): string => {
   bytes[at % bytes.length] = (bytes[at % bytes.length] ?? 0) ^ 0x01;
   return bytes.toString('base64');
 };
+
+/** A copy of a fixture bundle whose first log entry names a log no root of ours knows. */
+const unknownLog = (id: string): Json =>
+  changed(id, (b) => (firstEntry(b).logId.keyId = flipBase64(firstEntry(b).logId.keyId, 3)));
 
 describe('verifyBundle', () => {
   it.each<
@@ -111,8 +119,76 @@ describe('verifyBundle', () => {
       'Verified',
     ],
     [
-      'key-signed, with a key that did not sign it',
+      'key-signed, with a key that did not sign it: the key its verified log entry records did',
       () => ({ bundle: bundleJson(KEYED), artifact: { bytes: A_TXT }, keys: [otherKey] }),
+      'Verified',
+    ],
+    [
+      'key-signed, with a key that did not sign it, its log entry from a log we do not know',
+      () => ({ bundle: unknownLog(KEYED), artifact: { bytes: A_TXT }, keys: [otherKey] }),
+      'Unverifiable',
+    ],
+    [
+      'key-signed, no key given: the key its verified log entry records',
+      () => ({ bundle: bundleJson(KEYED), artifact: { bytes: A_TXT } }),
+      'Verified',
+    ],
+    [
+      'key-signed, no key given, its log entry from a log we do not know',
+      () => ({ bundle: unknownLog(KEYED), artifact: { bytes: A_TXT } }),
+      'Unverifiable',
+    ],
+    [
+      'key-signed, no key given, under a root without its log (staging)',
+      () => ({
+        bundle: bundleJson(KEYED),
+        artifact: { bytes: A_TXT },
+        trust: root('trusted-roots/staging.trusted_root.json'),
+      }),
+      'Unverifiable',
+    ],
+    [
+      'key-signed, no key given, the promise of our log broken (forged)',
+      () => ({
+        bundle: changed(KEYED, (b) => {
+          const promise = firstEntry(b).inclusionPromise!;
+          promise.signedEntryTimestamp = flipBase64(promise.signedEntryTimestamp);
+        }),
+        artifact: { bytes: A_TXT },
+      }),
+      'Invalid',
+    ],
+    [
+      'key-signed, no key given, the key its log entry records swapped for another (forged)',
+      () => ({
+        bundle: changed(KEYED, (b) => {
+          const entry = firstEntry(b);
+          const body = JSON.parse(Buffer.from(entry.canonicalizedBody, 'base64').toString('utf8')) as {
+            spec: { signature: { publicKey: { content: string } } };
+          };
+          body.spec.signature.publicKey.content = Buffer.from(read('keys/connaisseur-bob.pub')).toString(
+            'base64',
+          );
+          entry.canonicalizedBody = Buffer.from(JSON.stringify(body)).toString('base64');
+        }),
+        artifact: { bytes: A_TXT },
+      }),
+      'Invalid',
+    ],
+    [
+      'key-signed, no key given, the logged signature presented for other bytes',
+      () => ({ bundle: bundleJson(KEYED), artifact: { bytes: Buffer.from('other') } }),
+      'Invalid',
+    ],
+    [
+      'key-signed, no key given, its log entry recording a certificate, not a key',
+      () => ({
+        bundle: changed(MESSAGE, (b) => {
+          delete b.verificationMaterial.certificate;
+          b.verificationMaterial.publicKey = { hint: '' };
+        }),
+        artifact: { bytes: A_TXT },
+      }),
       'Unverifiable',
     ],
     [
@@ -121,13 +197,25 @@ describe('verifyBundle', () => {
       'Invalid',
     ],
     [
-      'key-signed, a hint naming none of our keys and a bad signature',
+      'key-signed, a hint naming none of our keys and a bad signature, no log entry we know',
+      () => ({
+        bundle: changed(KEYED, (b) => {
+          b.verificationMaterial.publicKey!.hint = 'unknown';
+          firstEntry(b).logId.keyId = flipBase64(firstEntry(b).logId.keyId, 3);
+        }),
+        artifact: { bytes: Buffer.from('other') },
+        keys: [managedKey],
+      }),
+      'Unverifiable',
+    ],
+    [
+      'key-signed, a hint naming none of our keys and a bad signature under the key our log records',
       () => ({
         bundle: changed(KEYED, (b) => (b.verificationMaterial.publicKey!.hint = 'unknown')),
         artifact: { bytes: Buffer.from('other') },
         keys: [managedKey],
       }),
-      'Unverifiable',
+      'Invalid',
     ],
     [
       'a certificate claiming our CA whose signature is broken (forged)',
@@ -283,6 +371,22 @@ describe('verifyBundle', () => {
     ).toEqual({
       outcome: 'Verified',
       signer: { kind: 'Key', fingerprint: managedKey.fingerprint },
+    });
+  });
+
+  it('reports the fingerprint of the key a verified log entry records, without a key given', () => {
+    // The key is vouched for by the log only: that it is the expected signer is continuity's call.
+    for (const keys of [[], [otherKey]])
+      expect(verifyBundle({ bundle: bundleJson(KEYED), artifact: { bytes: A_TXT }, trust, keys })).toEqual({
+        outcome: 'Verified',
+        signer: { kind: 'Key', fingerprint: managedKey.fingerprint },
+      });
+  });
+
+  it('says why a key-signed bundle without a key and without a log entry we know is unverifiable', () => {
+    expect(verifyBundle({ bundle: unknownLog(KEYED), artifact: { bytes: A_TXT }, trust })).toEqual({
+      outcome: 'Unverifiable',
+      reason: `signed with a key we do not hold (hint "TLMsSDfG3ajPsWge+z/vX5T/zluXnmvbkTkwLIV68Tk="); no public key was given, and no entry of a log in trusted root ${trust.source} records a public key`,
     });
   });
 

@@ -2,7 +2,8 @@
 // being judged, with @sigstore/verify doing every cryptographic check. What the library leaves to
 // its caller is done here: the bundle format gate, the check that the signature speaks about THIS
 // artifact (message digest, or an in-toto subject), the code-signing EKU, reading the signer
-// identity, trying the public keys we hold, and classifying failures (failure-classification.ts).
+// identity, trying the public keys we hold or the key a verified log entry records (logged-key.ts),
+// and classifying failures (failure-classification.ts).
 import { createHash, createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import {
@@ -23,6 +24,7 @@ import type { ArtifactDigest } from './artifact-digest.ts';
 import { certificateIdentity, hasCodeSigningUsage, keylessSigner } from './certificate-identity.ts';
 import { classifyVerificationFailure, issuedByTrustedCA } from './failure-classification.ts';
 import { parseStatement, statementCoverage } from './in-toto-statement.ts';
+import { loggedKeys } from './logged-key.ts';
 import { hintNames } from './public-key.ts';
 import type { TrustedKey } from './public-key.ts';
 import { defaultThresholds } from './trusted-root.ts';
@@ -39,7 +41,10 @@ export interface BundleVerificationInput {
   bundle: unknown;
   artifact: ArtifactInput;
   trust: TrustRoot;
-  /** Public keys for key-signed bundles (`publicKey` verification material). */
+  /**
+   * Pinned public keys for key-signed bundles (`publicKey` verification material). When none made
+   * the signature, the key a verified entry of a log in `trust` records is tried (logged-key.ts).
+   */
   keys?: readonly TrustedKey[];
   /** Defaults to what the trusted root can vouch for (defaultThresholds). */
   thresholds?: Thresholds;
@@ -252,7 +257,9 @@ function verifyKeyless(
  * A key-signed bundle. The keys that made the signature (the library's own signature check) are
  * found first and the bundle is verified in full with them. The hint is unauthenticated: it never
  * selects a key; it only tells the two failures apart when none of our keys made the signature —
- * Invalid if it names one of our keys (a bad signature under a key we trust), else Unverifiable.
+ * Invalid if it names one of our keys (a bad signature under a key we trust). Otherwise the key a
+ * verified entry of a log we trust records is the second route (logged-key.ts); without one the
+ * signature is Unverifiable.
  */
 function verifyWithKeys(
   entity: SignedEntity,
@@ -263,18 +270,38 @@ function verifyWithKeys(
   thresholds: Thresholds,
 ): VerificationResult {
   const signing = keys.filter((key) => signsWith(entity, key.key));
-  if (signing.length === 0) {
-    if (keys.some((key) => hintNames(key, hint)))
-      return invalid('signature does not verify with the key its hint names');
-    return unverifiable(
-      `signed with a key we do not hold${hint ? ` (hint ${quoteUntrusted(hint, 100)})` : ''}${keys.length === 0 ? '; no public key was given' : ''}`,
-    );
-  }
+  if (signing.length > 0) return verifyWithEachKey(entity, bundle, trust, signing, thresholds);
+  if (keys.some((key) => hintNames(key, hint)))
+    return invalid('signature does not verify with the key its hint names');
+  const logged = loggedKeys(bundle, trust);
+  if (logged.length > 0)
+    // The key is trusted only because the log vouches for it: at least one verified entry is
+    // required whatever the thresholds say (the library verifies every entry a bundle carries).
+    // No pre-selection by signature here: a promise of our log that does not verify is a forgery
+    // (Invalid), and the verifier checks it before the signature.
+    return verifyWithEachKey(entity, bundle, trust, logged, {
+      ...thresholds,
+      tlogThreshold: Math.max(1, thresholds.tlogThreshold),
+    });
+  return unverifiable(
+    `signed with a key we do not hold${hint ? ` (hint ${quoteUntrusted(hint, 100)})` : ''}${keys.length === 0 ? '; no public key was given' : ''}, and no entry of a log in trusted root ${trust.source} records a public key`,
+  );
+}
+
+/** The bundle verified in full with each key in turn: the first that passes is the signer. */
+function verifyWithEachKey(
+  entity: SignedEntity,
+  bundle: Bundle,
+  trust: TrustRoot,
+  keys: readonly TrustedKey[],
+  thresholds: Thresholds,
+): VerificationResult {
   let failure: unknown;
-  for (const key of signing) {
+  for (const key of keys) {
     const material: TrustMaterial = {
       ...trust.material,
-      // The key is ours, not time-bound: the root's validity windows apply to its own keys only.
+      // A pinned key is ours, not time-bound: the root's validity windows apply to its own keys
+      // only. A logged key is vouched for at the entry's time, which the log's promise covers.
       publicKey: () => ({ publicKey: key.key, validFor: () => true }),
     };
     try {

@@ -53,6 +53,56 @@ const NGINX_DIGEST = digest('sha256:5026599104b269b3ba7af58121543e8b065470a03fd9
 const nginxLayer = NGINX.layers[0] as LegacySignatureLayer;
 const nginxPayload = NGINX.payloads[0] as Buffer;
 
+// A real key-signed legacy cosign signature carrying its Rekor bundle annotation (public-good Rekor,
+// logIndex 18624203; the entry records the signer's public key, not a certificate). The entry is the
+// shared fixture rekor/E-rekor-v1-entry-hashedrekord-production.json. The annotation's
+// SignedEntryTimestamp and the payload's fields are what `cosign verify --key` printed for that
+// signature in JonZeolla/JonZeolla.github.io docs/labs/container-security-101.md; the payload bytes
+// were rebuilt from them and are byte-exact: their sha256 is the digest the entry logs.
+interface RekorEntryBody {
+  spec: { data: { hash: { value: string } }; signature: { content: string; publicKey: { content: string } } };
+}
+const REKOR_ENTRY = Object.values(
+  JSON.parse(
+    readFileSync(`${FIXTURES}rekor/E-rekor-v1-entry-hashedrekord-production.json`, 'utf8'),
+  ) as Record<string, { body: string; integratedTime: number; logID: string; logIndex: number }>,
+)[0]!;
+const REKOR_BODY = JSON.parse(Buffer.from(REKOR_ENTRY.body, 'base64').toString('utf8')) as RekorEntryBody;
+const LAB_DIGEST = digest('sha256:8f5a0b6ab1511420fc6e00d01ca5bc4c87bb49d631c95e12d254f8c4831134c9');
+const LAB_PAYLOAD = Buffer.from(
+  `{"critical":{"identity":{"docker-reference":"registry:443/example-secure"},"image":{"docker-manifest-digest":"${LAB_DIGEST.algorithm}:${LAB_DIGEST.hex}"},"type":"cosign container image signature"},"optional":{"tag":"latest"}}`,
+);
+const LAB_SET =
+  'MEQCIFaWevE2v/civ3rCVYkWda/wmx9n+cUy+gnzgDetDZ2jAiBEzPIy5bFwOBBj4+yqK/yzUlVXCNmNgkA8JgnsZjIyBA==';
+const labAnnotation = (change: { set?: string; body?: string } = {}): string =>
+  JSON.stringify({
+    SignedEntryTimestamp: change.set ?? LAB_SET,
+    Payload: {
+      body: change.body ?? REKOR_ENTRY.body,
+      integratedTime: REKOR_ENTRY.integratedTime,
+      logIndex: REKOR_ENTRY.logIndex,
+      logID: REKOR_ENTRY.logID,
+    },
+  });
+const labLayer: LegacySignatureLayer = {
+  mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json',
+  digest: `sha256:${createHash('sha256').update(LAB_PAYLOAD).digest('hex')}`,
+  annotations: {
+    [ANNOTATION_SIGNATURE]: REKOR_BODY.spec.signature.content,
+    [ANNOTATION_BUNDLE]: labAnnotation(),
+  },
+};
+/** The key the entry records, as the operator names it. */
+const LAB_KEY = parsePublicKey(
+  Buffer.from(REKOR_BODY.spec.signature.publicKey.content, 'base64').toString('utf8'),
+) as TrustedKey;
+
+const flipBase64 = (value: string, at = 40): string => {
+  const bytes = Buffer.from(value, 'base64');
+  bytes[at % bytes.length] = (bytes[at % bytes.length] ?? 0) ^ 0x01;
+  return bytes.toString('base64');
+};
+
 const withAnnotations = (layer: LegacySignatureLayer, changes: Record<string, string | undefined>) => {
   const annotations: Record<string, string> = { ...layer.annotations };
   for (const [name, value] of Object.entries(changes)) {
@@ -96,6 +146,26 @@ describe('legacyLayerBundle', () => {
     });
     // The message digest is the layer's descriptor digest, and the library accepts the bundle.
     expect(`sha256:${createHash('sha256').update(nginxPayload).digest('hex')}`).toBe(nginxLayer.digest);
+    expect(() => bundleFromJSON(converted.bundle)).not.toThrow();
+  });
+
+  it('maps a key-signed layer onto publicKey material without a hint', () => {
+    const converted = legacyLayerBundle(labLayer, LAB_PAYLOAD);
+    if ('error' in converted) throw new Error(converted.error);
+    expect(converted.bundle).toMatchObject({
+      verificationMaterial: {
+        publicKey: { hint: '' },
+        tlogEntries: [
+          {
+            logIndex: String(REKOR_ENTRY.logIndex),
+            inclusionPromise: { signedEntryTimestamp: LAB_SET },
+            canonicalizedBody: REKOR_ENTRY.body,
+          },
+        ],
+      },
+      messageSignature: { signature: REKOR_BODY.spec.signature.content },
+    });
+    expect(converted.bundle).not.toHaveProperty('verificationMaterial.x509CertificateChain');
     expect(() => bundleFromJSON(converted.bundle)).not.toThrow();
   });
 
@@ -278,6 +348,107 @@ describe('verifyLegacySignature', () => {
     ],
   ])('%s', (_name, input, outcome) => {
     expect(verifyLegacySignature(input()).outcome).toBe(outcome);
+  });
+
+  describe('a key signature with a Rekor entry recording its key', () => {
+    const lab = (
+      change: {
+        annotations?: Record<string, string | undefined>;
+        keys?: TrustedKey[];
+        trust?: TrustRoot;
+      } = {},
+    ) =>
+      verifyLegacySignature({
+        layer: withAnnotations(labLayer, change.annotations ?? {}),
+        payload: LAB_PAYLOAD,
+        imageDigest: LAB_DIGEST,
+        trust: change.trust ?? trust,
+        ...(change.keys ? { keys: change.keys } : {}),
+      });
+    const swappedKeyBody = (): string => {
+      const body = structuredClone(REKOR_BODY);
+      body.spec.signature.publicKey.content = Buffer.from(
+        readFileSync(`${FIXTURES}keys/connaisseur-bob.pub`),
+      ).toString('base64');
+      return Buffer.from(JSON.stringify(body)).toString('base64');
+    };
+
+    it('rebuilds the payload byte-exact', () => {
+      expect(createHash('sha256').update(LAB_PAYLOAD).digest('hex')).toBe(REKOR_BODY.spec.data.hash.value);
+      expect(LAB_KEY.fingerprint).toBe(
+        'sha256:a158e8e6fe4ac973529a9e18f0eed1e3609ac6fb6664446bfa98e7d78cc6a784',
+      );
+    });
+
+    it.each<[string, Parameters<typeof lab>[0], 'Verified' | 'Invalid' | 'Unverifiable']>([
+      ['no key given: the key the verified entry records', {}, 'Verified'],
+      ['the same key pinned', { keys: [LAB_KEY] }, 'Verified'],
+      ['another key pinned: the logged key still signs (continuity judges it)', { keys: [bob] }, 'Verified'],
+      [
+        'the promise of our log tampered (forged)',
+        { annotations: { [ANNOTATION_BUNDLE]: labAnnotation({ set: flipBase64(LAB_SET) }) } },
+        'Invalid',
+      ],
+      [
+        'the promise of our log tampered, the key pinned (a forged promise stays loud)',
+        {
+          annotations: { [ANNOTATION_BUNDLE]: labAnnotation({ set: flipBase64(LAB_SET) }) },
+          keys: [LAB_KEY],
+        },
+        'Invalid',
+      ],
+      [
+        'the entry body recording another key (the promise no longer covers it)',
+        { annotations: { [ANNOTATION_BUNDLE]: labAnnotation({ body: swappedKeyBody() }) } },
+        'Invalid',
+      ],
+      [
+        'a signature the entry does not record',
+        { annotations: { [ANNOTATION_SIGNATURE]: keyed.layers[1]!.annotations[ANNOTATION_SIGNATURE] } },
+        'Invalid',
+      ],
+      ['a malformed Rekor bundle annotation', { annotations: { [ANNOTATION_BUNDLE]: '[]' } }, 'Invalid'],
+      [
+        'a malformed Rekor bundle annotation, the key pinned',
+        { annotations: { [ANNOTATION_BUNDLE]: '[]' }, keys: [LAB_KEY] },
+        'Invalid',
+      ],
+      [
+        'the annotation removed, no key given',
+        { annotations: { [ANNOTATION_BUNDLE]: undefined } },
+        'Unverifiable',
+      ],
+      [
+        'the annotation removed, the key pinned',
+        { annotations: { [ANNOTATION_BUNDLE]: undefined }, keys: [LAB_KEY] },
+        'Verified',
+      ],
+      ['a root without the log (staging), no key given', { trust: staging() }, 'Unverifiable'],
+      ['a root without the log (staging), the key pinned', { trust: staging(), keys: [LAB_KEY] }, 'Verified'],
+    ])('%s', (_name, change, outcome) => {
+      const result = lab(change);
+      expect(result.outcome, JSON.stringify(result)).toBe(outcome);
+      if (result.outcome === 'Verified')
+        expect(result.signer).toEqual({ kind: 'Key', fingerprint: LAB_KEY.fingerprint });
+    });
+
+    it('is Invalid for another image digest', () => {
+      const result = verifyLegacySignature({
+        layer: labLayer,
+        payload: LAB_PAYLOAD,
+        imageDigest: keyedDigest,
+        trust,
+      });
+      expect(result.outcome).toBe('Invalid');
+      expect(result.outcome === 'Invalid' ? result.reason : '').toMatch(/^payload signs sha256:8f5a/);
+    });
+
+    it('says why without a key and without the annotation', () => {
+      expect(lab({ annotations: { [ANNOTATION_BUNDLE]: undefined } })).toEqual({
+        outcome: 'Unverifiable',
+        reason: 'key-signed signature and no public key was given',
+      });
+    });
   });
 
   it('reports the key fingerprint of a key signature', () => {

@@ -5,8 +5,11 @@
 // Keyless layers are re-expressed as the equivalent Sigstore bundle v0.1 (the only version that
 // accepts a signed entry timestamp without an inclusion proof) and verified like any bundle, with
 // the payload bytes as the signed message. Key-signed layers (no certificate) are one signature
-// check over the payload with the keys we hold. Either way we check what the verifier cannot know
-// about: the blob matches its descriptor, and the payload names the image digest being judged.
+// check over the payload with the keys we hold (pins); when they carry a Rekor bundle annotation,
+// the same v0.1 bundle with `publicKey` verification material is verified too, which lets the key
+// that entry records stand in when no pinned key made the signature (logged-key.ts). Either way we
+// check what the verifier cannot know about: the blob matches its descriptor, and the payload names
+// the image digest being judged.
 import { createPublicKey, verify as verifySignature } from 'node:crypto';
 import { BUNDLE_V01_MEDIA_TYPE } from '@sigstore/bundle';
 import { X509Certificate } from '@sigstore/core';
@@ -93,10 +96,11 @@ function certificateDer(pem: string): Buffer<ArrayBuffer> | undefined {
 }
 
 /**
- * The Sigstore bundle v0.1 equivalent to a keyless legacy layer: the leaf certificate (intermediates
- * come from the trusted root only: the verifier ignores those a bundle carries), the Rekor entry
- * from the bundle annotation (none if the layer has no annotation), and a message signature over
- * the payload bytes.
+ * The Sigstore bundle v0.1 equivalent to a legacy layer: the leaf certificate of a keyless layer
+ * (intermediates come from the trusted root only: the verifier ignores those a bundle carries) or,
+ * for a key-signed layer (no certificate annotation), `publicKey` material with no hint (the key is
+ * given to the verifier, never looked up by hint); the Rekor entry from the bundle annotation (none
+ * if the layer has no annotation); and a message signature over the payload bytes.
  */
 export function legacyLayerBundle(
   layer: LegacySignatureLayer,
@@ -105,8 +109,9 @@ export function legacyLayerBundle(
   const signature = layer.annotations[ANNOTATION_SIGNATURE];
   if (signature === undefined || !base64.safeParse(signature).success || signature === '')
     return { error: 'layer has no base64 signature annotation' };
-  const certificate = certificateDer(layer.annotations[ANNOTATION_CERTIFICATE] ?? '');
-  if (!certificate) return { error: 'certificate annotation is not one PEM certificate' };
+  const pem = layer.annotations[ANNOTATION_CERTIFICATE] ?? '';
+  const certificate = pem === '' ? undefined : certificateDer(pem);
+  if (pem !== '' && !certificate) return { error: 'certificate annotation is not one PEM certificate' };
   const tlogEntries: object[] = [];
   const annotation = layer.annotations[ANNOTATION_BUNDLE];
   if (annotation !== undefined) {
@@ -146,7 +151,9 @@ export function legacyLayerBundle(
     bundle: {
       mediaType: BUNDLE_V01_MEDIA_TYPE,
       verificationMaterial: {
-        x509CertificateChain: { certificates: [{ rawBytes: certificate.toString('base64') }] },
+        ...(certificate
+          ? { x509CertificateChain: { certificates: [{ rawBytes: certificate.toString('base64') }] } }
+          : { publicKey: { hint: '' } }),
         tlogEntries,
       },
       messageSignature: {
@@ -171,7 +178,7 @@ export function verifyLegacySignature(input: LegacyVerificationInput): Verificat
     return invalid(`payload blob does not match its descriptor digest ${formatDigest(descriptor)}`);
 
   const hasCertificate = (layer.annotations[ANNOTATION_CERTIFICATE] ?? '') !== '';
-  const result = hasCertificate ? verifyKeyless(input) : verifyWithKeys(input);
+  const result = hasCertificate ? verifyKeyless(input) : verifyKeySigned(input);
   if (result.outcome === 'Unverifiable' && hasCertificate) return replayedSignature(input) ?? result;
   if (result.outcome !== 'Verified') return result;
   return payloadProblem(payload, input.imageDigest) ?? result;
@@ -223,8 +230,35 @@ function verifyKeyless(input: LegacyVerificationInput): VerificationResult {
   });
 }
 
-/** A key-signed layer: a single signature check over the payload bytes, with each key we hold. */
-function verifyWithKeys(input: LegacyVerificationInput): VerificationResult {
+/**
+ * A key-signed layer. Without a Rekor bundle annotation: the pinned keys only. With one, the layer
+ * is also verified as its v0.1 bundle (verifyBundle: the log's promise, the entry against the
+ * signature and payload, the signature), with the pinned keys or, when none made the signature,
+ * the key the entry records if the entry is from a log of our trusted root (logged-key.ts). That key
+ * is trusted only because the log vouches that it signed this payload at that time; whether it is
+ * the key expected for the image is for continuity (who signs) and the pins to judge.
+ */
+function verifyKeySigned(input: LegacyVerificationInput): VerificationResult {
+  const pinned = verifyWithPinnedKeys(input);
+  if (input.layer.annotations[ANNOTATION_BUNDLE] === undefined) return pinned;
+  const converted = legacyLayerBundle(input.layer, input.payload);
+  if ('error' in converted) return invalid(converted.error);
+  const logged = verifyBundle({
+    bundle: converted.bundle,
+    artifact: { bytes: input.payload },
+    trust: input.trust,
+    keys: input.keys ?? [],
+    ...(input.thresholds ? { thresholds: input.thresholds } : {}),
+  });
+  // A pinned key made the signature: the log entry only corroborates it. A failure against material
+  // we trust (a promise of our log that does not verify, an entry for another signature) still
+  // overrides it; an entry we cannot check (a log we do not know) does not take the pinned key away.
+  if (pinned.outcome === 'Verified') return logged.outcome === 'Invalid' ? logged : pinned;
+  return logged;
+}
+
+/** A single signature check over the payload bytes, with each key we were given. */
+function verifyWithPinnedKeys(input: LegacyVerificationInput): VerificationResult {
   const annotation = input.layer.annotations[ANNOTATION_SIGNATURE];
   if (annotation === undefined || annotation === '' || !base64.safeParse(annotation).success)
     return invalid('layer has no base64 signature annotation');

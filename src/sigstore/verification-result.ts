@@ -18,7 +18,7 @@
 // Unverifiable  — the signature cannot be checked with what we hold: a certificate issued by a CA
 //                 that is not in our trusted root (a private Sigstore, the staging instance), a log,
 //                 CT log or timestamp authority we do not know, a key-signed signature without a
-//                 matching key, a bundle format version we do not support, a message signature
+//                 matching key and without a verified entry of a trusted log recording its key, a bundle format version we do not support, a message signature
 //                 given only a digest, less evidence (log entries, timestamps, SCTs) than the
 //                 verification policy requires, or an unexpected error inside the verifier (the
 //                 check did not complete, so nothing was shown to fail — see

@@ -1,7 +1,7 @@
 // Every bundle case of the shared Sigstore fixtures goes through `signwarden verify-bundle` itself
 // (argv in, exit code and JSON report out); every legacy cosign case through legacy-cosign.ts with
 // the case's image digest. Offline: trust comes from the fixture trusted roots only.
-import { createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,11 @@ import { parseDigest } from '../../src/sigstore/artifact-digest.ts';
 import type { ArtifactDigest } from '../../src/sigstore/artifact-digest.ts';
 import { compileSignerPolicy, matchSigner } from '../../src/sigstore/identity-policy.ts';
 import type { SignerPolicy } from '../../src/sigstore/identity-policy.ts';
-import { verifyLegacySignatures } from '../../src/sigstore/legacy-cosign.ts';
+import {
+  ANNOTATION_BUNDLE,
+  ANNOTATION_SIGNATURE,
+  verifyLegacySignatures,
+} from '../../src/sigstore/legacy-cosign.ts';
 import type { LegacySignatureLayer } from '../../src/sigstore/legacy-cosign.ts';
 import { parsePublicKey } from '../../src/sigstore/public-key.ts';
 import type { TrustedKey } from '../../src/sigstore/public-key.ts';
@@ -71,7 +75,9 @@ const EXPECTED_FAILURE: Record<string, 'Invalid' | 'Unverifiable' | 'PolicyMisma
   'D-conformance-checkpoint-bad-keyhint_fail': 'Invalid',
   'D-conformance-wrong-hashedrekord-artifact_fail': 'Invalid',
   'D-conformance-wrong-hashedrekord-cert-and-sig_fail': 'Invalid',
-  'D-conformance-managed-key-no-key_fail': 'Unverifiable', // no key given
+  // No key given, but its entry in the public-good log records the key and verifies: KeySigned by
+  // that key (DESIGN §3), which is not the expected keyless signer of the case's policy.
+  'D-conformance-managed-key-no-key_fail': 'PolicyMismatch',
   'D-java-wrong-tlog-entry': 'Invalid',
   'D-java-dsse-mismatched-envelope': 'Invalid',
   'D-conformance-rekor2-no-timestamp_fail': 'Unverifiable', // not enough evidence for the policy
@@ -79,6 +85,11 @@ const EXPECTED_FAILURE: Record<string, 'Invalid' | 'Unverifiable' | 'PolicyMisma
   'D-chainguard-static-wrong-identity': 'PolicyMismatch',
   'D-ratify-wabbitnetworks-corrupted-set': 'Invalid',
   'D-connaisseur-testimage-3-keys-unknown-key': 'Unverifiable',
+};
+
+/** Cases verified through the key their log entry records (no key given): the key file it must be. */
+const LOGGED_KEY: Record<string, string> = {
+  'D-conformance-managed-key-no-key_fail': 'bundles/C-conformance-managed-key-happy-path/key.pub',
 };
 
 const scratch = mkdtempSync(join(tmpdir(), 'signwarden-sigstore-'));
@@ -142,6 +153,13 @@ async function runCommand(argv: string[]): Promise<{ code: number; report: Repor
   return { code, report: (stdout ? JSON.parse(stdout) : {}) as Report, stderr };
 }
 
+const pemKey = (pem: string): TrustedKey => {
+  const key = parsePublicKey(pem);
+  if ('error' in key) throw new Error(key.error);
+  return key;
+};
+const keyFile = (path: string): TrustedKey => pemKey(readFileSync(fixture(path), 'utf8'));
+
 const loadRoot = (path: string): TrustRoot => {
   const parsed = parseTrustedRoot(readFileSync(fixture(path), 'utf8'), path);
   if ('error' in parsed) throw new Error(parsed.error);
@@ -197,6 +215,9 @@ describe('bundle cases through verify-bundle', () => {
     if (expected === 'PolicyMismatch')
       expect(report).toMatchObject({ outcome: 'Verified', policy: { matched: false } });
     else if (expected) expect(report.outcome, JSON.stringify(report)).toBe(expected);
+    const logged = LOGGED_KEY[c.id];
+    if (logged)
+      expect(report).toMatchObject({ signer: { kind: 'Key', fingerprint: keyFile(logged).fingerprint } });
   });
 });
 
@@ -249,6 +270,141 @@ describe('legacy cosign cases through legacy-cosign.ts', () => {
     const expected = EXPECTED_FAILURE[c.id];
     if (expected === 'PolicyMismatch') expect(results.map((r) => r.outcome)).toContain('Verified');
     else if (expected) expect(results.map((r) => r.outcome)).toEqual(results.map(() => expected));
+  });
+});
+
+describe('key-signed legacy cosign signatures without the key', () => {
+  interface SignatureManifest {
+    layers: (LegacySignatureLayer & { payloadFile: string })[];
+  }
+  const keyCases = cases.filter((c) => c.type === 'cosign-legacy-key');
+
+  it('covers the key-signed cases', () => {
+    expect(keyCases.map((c) => c.id)).toEqual([
+      'B-connaisseur-testimage-3-keys',
+      'D-connaisseur-testimage-3-keys-unknown-key',
+    ]);
+  });
+
+  // None of these layers carries a Rekor bundle annotation, so no log vouches for a key: without a
+  // pinned key there is nothing to verify them with.
+  it.each(keyCases.map((c) => [c.id, c]))('%s: every layer is Unverifiable', (_id, c) => {
+    const manifest = JSON.parse(
+      readFileSync(fixture(`${c.path}/signature.json`), 'utf8'),
+    ) as SignatureManifest;
+    expect(manifest.layers.every((l) => l.annotations[ANNOTATION_BUNDLE] === undefined)).toBe(true);
+    const results = verifyLegacySignatures(
+      manifest.layers.map((layer) => ({
+        layer,
+        payload: readFileSync(fixture(`${c.path}/${layer.payloadFile}`)),
+      })),
+      {
+        imageDigest: parseDigest(c.imageUnderTest?.digest ?? '') as ArtifactDigest,
+        trust: loadRoot(c.trustedRoot ?? ''),
+      },
+    );
+    expect(results.map((r) => r.outcome)).toEqual(manifest.layers.map(() => 'Unverifiable'));
+  });
+});
+
+describe('a key-signed legacy cosign signature through the key its Rekor entry records', () => {
+  // E-rekor-v1-entry-hashedrekord-production is the Rekor entry of a key-signed `cosign sign --key`
+  // signature (the entry records a public key, not a certificate). Its signed payload is not in the
+  // fixtures; it is rebuilt byte-exact from what `cosign verify` printed for it in the fixture's
+  // source (JonZeolla/JonZeolla.github.io docs/labs/container-security-101.md): its sha256 is the
+  // digest the entry logs. The layer is what cosign stores, with this response's SET as promise.
+  const c = cases.find((x) => x.id === 'E-rekor-v1-entry-hashedrekord-production');
+  const response = Object.values(
+    JSON.parse(readFileSync(fixture(c?.path ?? ''), 'utf8')) as Record<
+      string,
+      {
+        body: string;
+        integratedTime: number;
+        logID: string;
+        logIndex: number;
+        verification: { signedEntryTimestamp: string };
+      }
+    >,
+  )[0]!;
+  const body = JSON.parse(Buffer.from(response.body, 'base64').toString('utf8')) as {
+    spec: {
+      data: { hash: { value: string } };
+      signature: { content: string; publicKey: { content: string } };
+    };
+  };
+  const imageDigest = parseDigest(
+    'sha256:8f5a0b6ab1511420fc6e00d01ca5bc4c87bb49d631c95e12d254f8c4831134c9',
+  ) as ArtifactDigest;
+  const payload = Buffer.from(
+    `{"critical":{"identity":{"docker-reference":"registry:443/example-secure"},"image":{"docker-manifest-digest":"sha256:${imageDigest.hex}"},"type":"cosign container image signature"},"optional":{"tag":"latest"}}`,
+  );
+  const annotation = (set: string): string =>
+    JSON.stringify({
+      SignedEntryTimestamp: set,
+      Payload: {
+        body: response.body,
+        integratedTime: response.integratedTime,
+        logIndex: response.logIndex,
+        logID: response.logID,
+      },
+    });
+  const tampered = (set: string): string => {
+    const bytes = Buffer.from(set, 'base64');
+    bytes[40] = (bytes[40] ?? 0) ^ 0x01;
+    return bytes.toString('base64');
+  };
+  const layer = (bundle: string | undefined): LegacySignatureLayer => ({
+    mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json',
+    digest: `sha256:${body.spec.data.hash.value}`,
+    annotations: {
+      [ANNOTATION_SIGNATURE]: body.spec.signature.content,
+      ...(bundle === undefined ? {} : { [ANNOTATION_BUNDLE]: bundle }),
+    },
+  });
+  const loggedKey = pemKey(Buffer.from(body.spec.signature.publicKey.content, 'base64').toString('utf8'));
+
+  it('rebuilds the signed payload byte-exact', () => {
+    expect(createHash('sha256').update(payload).digest('hex')).toBe(body.spec.data.hash.value);
+    expect(loggedKey.fingerprint).toBe(
+      'sha256:a158e8e6fe4ac973529a9e18f0eed1e3609ac6fb6664446bfa98e7d78cc6a784',
+    );
+  });
+
+  it.each<[string, LegacySignatureLayer, string, VerificationResult['outcome']]>([
+    [
+      'its Rekor annotation, no key given',
+      layer(annotation(response.verification.signedEntryTimestamp)),
+      'public-good.trusted_root.json',
+      'Verified',
+    ],
+    [
+      'its SET tampered',
+      layer(annotation(tampered(response.verification.signedEntryTimestamp))),
+      'public-good.trusted_root.json',
+      'Invalid',
+    ],
+    ['its annotation removed', layer(undefined), 'public-good.trusted_root.json', 'Unverifiable'],
+    [
+      'a root without its log (staging)',
+      layer(annotation(response.verification.signedEntryTimestamp)),
+      'staging.trusted_root.json',
+      'Unverifiable',
+    ],
+  ])('%s', (_name, signature, root, outcome) => {
+    const [result] = verifyLegacySignatures([{ layer: signature, payload }], {
+      imageDigest,
+      trust: loadRoot(`trusted-roots/${root}`),
+    });
+    expect(result?.outcome, JSON.stringify(result)).toBe(outcome);
+    if (result?.outcome !== 'Verified') return;
+    expect(result.signer).toEqual({ kind: 'Key', fingerprint: loggedKey.fingerprint });
+    // The log vouches for the key, not for the signer: a pin on another key does not match it.
+    const pin = compileSignerPolicy({
+      kind: 'Key',
+      fingerprint: keyFile('keys/connaisseur-bob.pub').fingerprint,
+    });
+    if ('error' in pin) throw new Error(pin.error);
+    expect(matchSigner(result.signer, pin).matched).toBe(false);
   });
 });
 
