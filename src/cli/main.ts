@@ -5,12 +5,16 @@ import { parseRunConfig, runSettings } from '../config/run-config.ts';
 import { SettingError, helpText } from '../config/settings.ts';
 import { KubeConfigError } from '../kube/kube-config.ts';
 import { run } from '../operator/run.ts';
+import { INSPECT_USAGE, inspectCommand } from './inspect.ts';
 import { VERIFY_BUNDLE_USAGE, verifyBundleCommand } from './verify-bundle.ts';
 
 const USAGE = `Usage: signwarden <command> [flags]
 
 Commands:
   run            Run the operator.
+  inspect        Report who signed one image (exit code: 0 signed, 3 unsigned, 4 unverifiable,
+                 5 invalid, 6 checking, 2 usage, 1 error); see docs/cli.md:
+                 ${INSPECT_USAGE}
   verify-bundle  Verify a Sigstore bundle offline:
                  ${VERIFY_BUNDLE_USAGE}
 
@@ -18,16 +22,20 @@ Flags of run (each may also be set through its environment variable):
 ${helpText(runSettings)}
 `;
 
+const io = {
+  stdout: (s: string) => process.stdout.write(s),
+  stderr: (s: string) => process.stderr.write(s),
+};
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'run':
       return run(parseRunConfig(rest, process.env));
+    case 'inspect':
+      return inspectCommand(rest, io);
     case 'verify-bundle':
-      return verifyBundleCommand(rest, {
-        stdout: (s) => process.stdout.write(s),
-        stderr: (s) => process.stderr.write(s),
-      });
+      return verifyBundleCommand(rest, io);
     case 'help':
     case '--help':
     case '-h':

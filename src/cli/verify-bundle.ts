@@ -1,24 +1,20 @@
 // `signwarden verify-bundle`: verifies one Sigstore bundle offline against an artifact (its bytes or
 // its digest) and, optionally, an expected signer. Exit 0: verified and the policy matched; 1:
 // verification failed or the signer is not the expected one (the report says why); 2: usage.
-import { readFile, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parseDigest } from '../sigstore/artifact-digest.ts';
 import { MAX_BUNDLE_BYTES, verifyBundleText } from '../sigstore/bundle-verifier.ts';
 import type { ArtifactInput } from '../sigstore/bundle-verifier.ts';
 import { compileSignerPolicy, matchAnySigner } from '../sigstore/identity-policy.ts';
 import type { PolicyMatch, SignerPolicy } from '../sigstore/identity-policy.ts';
-import { MAX_PEM_LENGTH, parsePublicKey } from '../sigstore/public-key.ts';
 import type { TrustedKey } from '../sigstore/public-key.ts';
-import { MAX_TRUSTED_ROOT_BYTES, parseTrustedRoot, publicGoodTrustRoot } from '../sigstore/trusted-root.ts';
 import type { TrustRoot } from '../sigstore/trusted-root.ts';
 import { escapeUntrusted } from '../sigstore/untrusted-text.ts';
 import type { VerificationResult } from '../sigstore/verification-result.ts';
+import { UsageError, loadKeys, loadTrustRoot, readBounded } from './cli-files.ts';
+import type { CommandIo } from './cli-files.ts';
 
-export interface CommandIo {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
+export type { CommandIo } from './cli-files.ts';
 
 export const VERIFY_BUNDLE_USAGE =
   'signwarden verify-bundle --bundle FILE (--digest ALG:HEX | --artifact FILE) [--identity S | --identity-regexp RE] ' +
@@ -55,22 +51,6 @@ export function verifyBundleRequest(request: VerifyBundleRequest): VerifyBundleR
 
 export const reportSucceeded = (report: VerifyBundleReport): boolean =>
   report.result.outcome === 'Verified' && (report.policy?.matched ?? true);
-
-class UsageError extends Error {}
-
-async function readBounded(path: string, maxBytes: number, what: string): Promise<Buffer> {
-  try {
-    const info = await stat(path);
-    if (!info.isFile()) throw new UsageError(`${what} ${path} is not a file`);
-    if (info.size > maxBytes) throw new UsageError(`${what} ${path} is larger than ${maxBytes} bytes`);
-    return await readFile(path);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(
-      `cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
-}
 
 async function requestFromArgs(argv: string[]): Promise<VerifyBundleRequest & { output: 'text' | 'json' }> {
   let values;
@@ -116,25 +96,8 @@ async function requestFromArgs(argv: string[]): Promise<VerifyBundleRequest & { 
 
   const bundleText = (await readBounded(values.bundle, MAX_BUNDLE_BYTES, 'bundle')).toString('utf8');
 
-  let trust: TrustRoot;
-  if (values['trusted-root'] !== undefined) {
-    const path = values['trusted-root'];
-    const parsed = parseTrustedRoot(
-      (await readBounded(path, MAX_TRUSTED_ROOT_BYTES, 'trusted root')).toString('utf8'),
-      path,
-    );
-    if ('error' in parsed) throw new UsageError(parsed.error);
-    trust = parsed;
-  } else {
-    trust = publicGoodTrustRoot();
-  }
-
-  const keys: TrustedKey[] = [];
-  for (const path of values.key ?? []) {
-    const parsed = parsePublicKey((await readBounded(path, MAX_PEM_LENGTH, 'key')).toString('utf8'));
-    if ('error' in parsed) throw new UsageError(`--key ${path}: ${parsed.error}`);
-    keys.push(parsed);
-  }
+  const trust: TrustRoot = await loadTrustRoot(values['trusted-root']);
+  const keys: TrustedKey[] = await loadKeys(values.key ?? []);
 
   const policies: SignerPolicy[] = [];
   if (values.issuer !== undefined) {

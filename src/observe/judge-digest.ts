@@ -3,8 +3,8 @@
 // posture. Multi-arch: a platform digest pulled through an index also counts the index's
 // signatures; an index without a verified signature of its own is as signed as its least-signed
 // platform, unless its own signatures say something louder (Invalid) or could not be read (Checking).
-import type { Observation } from '../core/observation.ts';
 import type { Posture } from '../api/postures.ts';
+import type { Observation } from '../core/observation.ts';
 import { decidePosture } from '../core/posture.ts';
 import type { FoundSignature, UnreadPlace } from '../core/posture.ts';
 import { indexMediaTypes } from '../registry/media-types.ts';
@@ -272,7 +272,12 @@ async function readPlace(
     if (error instanceof RegistryError && error.kind === 'NotFound') return;
     const reason = checkingReasonOf(error);
     if (reason) evidence.unread.push({ location, reason, detail: (error as Error).message });
-    else if (error instanceof RegistryError && error.kind === 'BadResponse')
+    // BadResponse, or DigestMismatch of the listing itself (a tag whose Docker-Content-Digest lies:
+    // signature contents that lie were made Invalid by blobVerdict): the place could not be read.
+    else if (
+      error instanceof RegistryError &&
+      (error.kind === 'BadResponse' || error.kind === 'DigestMismatch')
+    )
       evidence.unread.push({ location, reason: 'RegistryError', detail: error.message });
     else throw error;
   }

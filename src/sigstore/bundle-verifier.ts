@@ -270,7 +270,10 @@ function verifyWithKeys(
   thresholds: Thresholds,
 ): VerificationResult {
   const signing = keys.filter((key) => signsWith(entity, key.key));
-  if (signing.length > 0) return verifyWithEachKey(entity, bundle, trust, signing, thresholds);
+  // A key we were given is the trust anchor itself and has no validity window to place the
+  // signature in: no log entry or timestamp is required (as for key-signed legacy layers). Entries
+  // the bundle does carry are still verified by the library.
+  if (signing.length > 0) return verifyWithEachKey(entity, bundle, trust, signing, PINNED_KEY_THRESHOLDS);
   if (keys.some((key) => hintNames(key, hint)))
     return invalid('signature does not verify with the key its hint names');
   const logged = loggedKeys(bundle, trust);
@@ -287,6 +290,8 @@ function verifyWithKeys(
     `signed with a key we do not hold${hint ? ` (hint ${quoteUntrusted(hint, 100)})` : ''}${keys.length === 0 ? '; no public key was given' : ''}, and no entry of a log in trusted root ${trust.source} records a public key`,
   );
 }
+
+const PINNED_KEY_THRESHOLDS: Thresholds = { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 };
 
 /** The bundle verified in full with each key in turn: the first that passes is the signer. */
 function verifyWithEachKey(

@@ -4,6 +4,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mediaTypes } from '../../../src/registry/media-types.ts';
 
 export interface Recorded {
   method: string;
@@ -13,7 +14,7 @@ export interface Recorded {
 }
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
-/** Handlers by `METHOD /path` (no query); unmatched requests get 404. */
+/** Handlers by `METHOD /path` (no query), else the handler under `*` if any; unmatched requests get 404. */
 export type Routes = Record<string, Handler>;
 
 export interface HostileRegistry {
@@ -35,7 +36,7 @@ export async function startHostileRegistry(routes: Routes = {}): Promise<Hostile
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://registry');
     requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
-    const handler = current[`${req.method} ${url.pathname}`];
+    const handler = current[`${req.method} ${url.pathname}`] ?? current['*'];
     if (handler) handler(req, res, url);
     else json(res, 404, { errors: [{ code: 'NOT_FOUND' }] });
   });
@@ -76,4 +77,36 @@ export function send(
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   res.writeHead(status, { 'content-length': String(bytes.length), ...headers });
   res.end(bytes);
+}
+
+/**
+ * Streams a 50 MB JSON-ish manifest body as fast as the client reads it; `written` resolves with the
+ * bytes written when the connection closes (early, when the client gave up reading).
+ */
+export function fiftyMegabytes(headers: Record<string, string>): {
+  handler: Handler;
+  written: Promise<number>;
+} {
+  let done: (bytes: number) => void = () => undefined;
+  const written = new Promise<number>((resolve) => (done = resolve));
+  const handler: Handler = (_req, res) => {
+    const total = 50 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    let sent = 0;
+    res.writeHead(200, { 'content-type': mediaTypes.ociManifest, ...headers });
+    res.on('close', () => done(sent));
+    const pump = (): void => {
+      while (sent < total && !res.destroyed) {
+        sent += chunk.length;
+        if (!res.write(chunk)) {
+          res.once('drain', pump);
+          return;
+        }
+      }
+      res.end();
+    };
+    res.write('{"schemaVersion":2,"annotations":{"pad":"');
+    pump();
+  };
+  return { handler, written };
 }

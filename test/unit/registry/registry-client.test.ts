@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RegistryClientOptions } from '../../../src/registry/registry-client.ts';
 import { RegistryClient } from '../../../src/registry/registry-client.ts';
@@ -8,7 +7,7 @@ import { mediaTypes } from '../../../src/registry/media-types.ts';
 import { RegistryError } from '../../../src/registry/registry-error.ts';
 import type { RegistryErrorKind } from '../../../src/registry/registry-error.ts';
 import type { Handler, HostileRegistry } from './hostile-registry.ts';
-import { json, send, startHostileRegistry } from './hostile-registry.ts';
+import { fiftyMegabytes, json, send, startHostileRegistry } from './hostile-registry.ts';
 
 // The client against a registry that misbehaves in every way the client must survive.
 
@@ -219,32 +218,6 @@ describe('timeouts and unreachable registries', () => {
 });
 
 describe('size caps', () => {
-  /** Streams `total` bytes of a JSON-ish body, as fast as the client reads; resolves with what was written when the connection closes. */
-  function fiftyMegabytes(headers: Record<string, string>): { handler: Handler; written: Promise<number> } {
-    let done: (bytes: number) => void = () => undefined;
-    const written = new Promise<number>((resolve) => (done = resolve));
-    const handler: Handler = (_req, res: ServerResponse) => {
-      const total = 50 * MiB;
-      const chunk = Buffer.alloc(64 * 1024, 0x20);
-      let sent = 0;
-      res.writeHead(200, { 'content-type': mediaTypes.ociManifest, ...headers });
-      res.on('close', () => done(sent));
-      const pump = (): void => {
-        while (sent < total && !res.destroyed) {
-          sent += chunk.length;
-          if (!res.write(chunk)) {
-            res.once('drain', pump);
-            return;
-          }
-        }
-        res.end();
-      };
-      res.write('{"schemaVersion":2,"annotations":{"pad":"');
-      pump();
-    };
-    return { handler, written };
-  }
-
   it('a 50 MB manifest is TooLarge, and the client stops reading soon after the cap', async () => {
     const { handler, written } = fiftyMegabytes({});
     registry.serve({ [`GET ${manifestPath('huge')}`]: handler });
