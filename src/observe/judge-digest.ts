@@ -7,7 +7,7 @@ import type { Posture } from '../api/postures.ts';
 import type { Observation } from '../core/observation.ts';
 import { decidePosture } from '../core/posture.ts';
 import type { FoundSignature, UnreadPlace } from '../core/posture.ts';
-import { indexMediaTypes } from '../registry/media-types.ts';
+import { indexMediaTypes, mediaTypes } from '../registry/media-types.ts';
 import { legacySignatureTag } from '../registry/names.ts';
 import { RegistryError, checkingReasonOf } from '../registry/registry-error.ts';
 import type { RegistryClient } from '../registry/registry-client.ts';
@@ -224,13 +224,21 @@ async function collectBundles(
   if ('error' in artifact) throw new RangeError(artifact.error);
   let via: FoundSignature['location'] = 'ReferrersAPI';
   await readPlace(evidence, 'ReferrersAPI', async () => {
-    const referrers = await ctx.registry.listReferrers(repo, digest, BUNDLE_ARTIFACT_TYPE, {
-      signal: ctx.signal,
-    });
+    // Not filtered by the registry: some registries (go-containerregistry's) report a referrer's
+    // config media type as its artifactType, which for a cosign v3 bundle is the empty config. A
+    // referrer typed like that is opened to see whether it holds a bundle; trusting the label
+    // alone would make such a registry's signatures invisible (a false Unsigned).
+    const referrers = await ctx.registry.listReferrers(repo, digest, undefined, { signal: ctx.signal });
     via = referrers.via;
-    const { descriptors } = referrers;
+    const descriptors = referrers.descriptors.filter(
+      (d) =>
+        d.artifactType === BUNDLE_ARTIFACT_TYPE ||
+        d.artifactType === undefined ||
+        d.artifactType === mediaTypes.ociEmpty,
+    );
     if (descriptors.length > MAX_SIGNATURES_PER_PLACE) tooMany(evidence, via, descriptors.length);
     for (const descriptor of descriptors.slice(0, MAX_SIGNATURES_PER_PLACE)) {
+      const claimsBundle = descriptor.artifactType === BUNDLE_ARTIFACT_TYPE;
       const verdict = await blobVerdict(async () => {
         const artifactManifest = await ctx.registry.getManifest(repo, descriptor.digest, {
           signal: ctx.signal,
@@ -239,11 +247,12 @@ async function collectBundles(
           artifactManifest.kind === 'manifest'
             ? artifactManifest.manifest.layers.find((l) => SUPPORTED_BUNDLE_MEDIA_TYPES.includes(l.mediaType))
             : undefined;
-        if (!layer) return invalid('a bundle referrer without a Sigstore bundle layer');
+        if (!layer)
+          return claimsBundle ? invalid('a bundle referrer without a Sigstore bundle layer') : undefined;
         const text = (await ctx.registry.getBlob(repo, layer, { signal: ctx.signal })).toString('utf8');
         return verifyBundleText(text, { artifact: { digest: artifact }, trust: ctx.trust, keys: ctx.keys });
       });
-      evidence.found.push({ location: via, attachedTo: digest, verdict });
+      if (verdict) evidence.found.push({ location: via, attachedTo: digest, verdict });
     }
   });
 }
@@ -287,9 +296,9 @@ async function readPlace(
  * A signature whose content lies about its digest is Invalid, not unreadable. One whose blob is
  * missing cannot be read: Checking, never a silent "nothing there".
  */
-async function blobVerdict(
-  verify: () => Promise<FoundSignature['verdict']>,
-): Promise<FoundSignature['verdict']> {
+async function blobVerdict<V extends FoundSignature['verdict'] | undefined>(
+  verify: () => Promise<V>,
+): Promise<V | FoundSignature['verdict']> {
   try {
     return await verify();
   } catch (error) {
