@@ -60,12 +60,19 @@ export interface ListTagsOptions extends CallOptions {
 
 /** Statuses of a referrers API request that mean the registry has no such API. */
 const NO_REFERRERS_API = new Set([400, 404, 405, 406, 501]);
+/**
+ * How long a registry found without the referrers API goes straight to the referrers tag (one
+ * request saved per digest; a registry upgraded meanwhile is asked again after this).
+ */
+const NO_REFERRERS_API_MEMO_MS = 60 * 60_000;
 /** Statuses of a HEAD that mean the registry does not answer HEAD for manifests. */
 const NO_HEAD = new Set([400, 405, 501]);
 
 export class RegistryClient {
   private transport: RegistryTransport;
   private credentials: CredentialProvider;
+  /** Registry origins without the referrers API, until when. */
+  private withoutReferrersApi = new Map<string, number>();
 
   constructor(options: RegistryClientOptions = {}) {
     this.transport = new RegistryTransport(options);
@@ -76,6 +83,7 @@ export class RegistryClient {
   withCredentials(credentials: CredentialProvider): RegistryClient {
     const client = new RegistryClient();
     client.transport = this.transport;
+    client.withoutReferrersApi = this.withoutReferrersApi;
     client.credentials = credentials;
     return client;
   }
@@ -146,6 +154,8 @@ export class RegistryClient {
     let url = new URL(`${origin}/v2/${repository}/referrers/${digest}`);
     if (artifactType !== undefined) url.searchParams.set('artifactType', artifactType);
     const wanted = (d: Descriptor): boolean => artifactType === undefined || d.artifactType === artifactType;
+    if ((this.withoutReferrersApi.get(origin) ?? 0) > Date.now())
+      return this.referrersFromTag(target, digest, wanted, options.signal);
     const found = new Map<string, Descriptor>();
     for (let page = 1; ; page++) {
       const request = {
@@ -156,8 +166,10 @@ export class RegistryClient {
         what: 'referrers',
       } as const;
       const reply = await this.send(target, request, options.signal);
-      if (page === 1 && NO_REFERRERS_API.has(reply.status))
+      if (page === 1 && NO_REFERRERS_API.has(reply.status)) {
+        this.withoutReferrersApi.set(origin, Date.now() + NO_REFERRERS_API_MEMO_MS);
         return this.referrersFromTag(target, digest, wanted, options.signal);
+      }
       if (reply.status < 200 || reply.status >= 300) throw statusError(reply, 'referrers');
       const type = essence(reply.headers.get('content-type'));
       if (type !== mediaTypes.ociIndex)

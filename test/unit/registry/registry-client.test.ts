@@ -609,6 +609,22 @@ describe('listReferrers', () => {
     expect(registry.requests.map((r) => r.url.split('?')[0])).toEqual([referrersPath, manifestPath(tag)]);
   });
 
+  it('remembers a registry without the API and goes straight to the tag next time, for every credential', async () => {
+    const tag = `sha256-${imageDigest.slice('sha256:'.length)}`;
+    registry.serve({
+      [`GET ${manifestPath(tag)}`]: (_req, res) =>
+        json(res, 200, indexOf([signature]), { 'content-type': mediaTypes.ociIndex }),
+    });
+    const first = client();
+    await first.listReferrers(repo(), imageDigest);
+    await first.withCredentials(() => Promise.resolve(undefined)).listReferrers(repo(), imageDigest);
+    expect(registry.requests.map((r) => r.url.split('?')[0])).toEqual([
+      referrersPath,
+      manifestPath(tag),
+      manifestPath(tag),
+    ]);
+  });
+
   it('no API and no referrers tag: none, via the tag', async () => {
     expect(await client().listReferrers(repo(), imageDigest)).toEqual({
       descriptors: [],
