@@ -162,17 +162,19 @@ async function indexPlatforms(ctx: JudgeContext, target: JudgeTarget): Promise<D
   );
 }
 
-/** Reads and verifies the signatures attached to `digest` in every place. */
+/** Reads and verifies the signatures attached to `digest`, in every place that can still matter. */
 async function collect(
   ctx: JudgeContext,
   repo: RepositoryRef,
   digest: string,
   evidence: Evidence,
 ): Promise<void> {
-  await Promise.all([
-    collectLegacy(ctx, repo, digest, evidence),
-    collectBundles(ctx, repo, digest, evidence),
-  ]);
+  // Bundles (cosign v3's default) first; the legacy tag only when they did not already verify.
+  // A verified signature decides the posture whatever else is found, so reading on would cost a
+  // registry request per digest for nothing but signers beside one that already vouches.
+  await collectBundles(ctx, repo, digest, evidence);
+  const verified = evidence.found.some((f) => f.attachedTo === digest && f.verdict.outcome === 'Verified');
+  if (!verified) await collectLegacy(ctx, repo, digest, evidence);
 }
 
 async function collectLegacy(
