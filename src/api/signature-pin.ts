@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { conditionsField } from './conditions.ts';
 import { signerSchema } from './signer.ts';
-import { list, text, observedGeneration } from './schema-helpers.ts';
+import { count, list, text, observedGeneration } from './schema-helpers.ts';
 import type { KindDefinition } from './kind-definition.ts';
 
 const labelSelectorSchema = z
@@ -48,6 +48,9 @@ export const signaturePinStatusSchema = z
   .object({
     observedGeneration: observedGeneration(),
     selector: text(256, 'Short human-readable summary of what the pin selects.').optional(),
+    matchedRepositories: count(
+      'How many repositories in use or with a baseline the pin selects (its globs match them).',
+    ).optional(),
     conditions: conditionsField.optional(),
   })
   .meta({ description: 'Whether the pin is in force.' });
@@ -69,6 +72,7 @@ export const signaturePinKind: KindDefinition = {
   ],
   printerColumns: [
     { name: 'Selects', type: 'string', jsonPath: '.status.selector' },
+    { name: 'Matched', type: 'integer', jsonPath: '.status.matchedRepositories' },
     { name: 'Repositories', type: 'string', jsonPath: '.spec.repositories', priority: 1 },
     { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },

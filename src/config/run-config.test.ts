@@ -13,6 +13,10 @@ describe('parseRunConfig', () => {
       leaseDuration: 15_000,
       renewDeadline: 10_000,
       retryPeriod: 2_000,
+      establishAfter: 24 * 3_600_000,
+      maxBaselines: 4096,
+      findingTtl: 72 * 3_600_000,
+      maxFindings: 1000,
     });
     expect(config.kubeconfig).toBeUndefined();
     expect(config.identity).toMatch(/-[0-9a-f]{6}$/);

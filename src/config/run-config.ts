@@ -112,6 +112,30 @@ export const runSettings = {
     schema: integer(1, 256),
     default: '16',
   },
+  establishAfter: {
+    flag: 'establish-after',
+    help: 'Wall-clock age after which a SigningBaseline is established: its drifts are high severity and its signers are no longer widened without acceptance.',
+    schema: duration(1000),
+    default: '24h',
+  },
+  maxBaselines: {
+    flag: 'max-baselines',
+    help: 'How many SigningBaselines exist at most; over it, cold ones are evicted, least recently seen first.',
+    schema: integer(1, 1_000_000),
+    default: '4096',
+  },
+  findingTtl: {
+    flag: 'finding-ttl',
+    help: 'How long a resolved DriftFinding is kept before it is deleted.',
+    schema: duration(1000),
+    default: '72h',
+  },
+  maxFindings: {
+    flag: 'max-findings',
+    help: 'How many DriftFindings exist at most; over it, the oldest resolved ones are deleted first.',
+    schema: integer(1, 100_000),
+    default: '1000',
+  },
 } satisfies Record<string, Setting<unknown>>;
 
 export type RunConfig = ReturnType<typeof parseRunConfig>;

@@ -19,6 +19,7 @@ import { LruCache } from '../observe/lru-cache.ts';
 import type { Observer } from '../observe/observer.ts';
 import type { RegistryClient } from '../registry/registry-client.ts';
 import type { InventoryKind } from './inventory-informers.ts';
+import { workloadKey } from './inventory-informers.ts';
 
 /** Tags move: a resolution is reused this long. */
 const TAG_TTL_MS = 60_000;
@@ -128,9 +129,7 @@ export function inventoryController(deps: InventoryDeps): Controller {
 
   const controller = new Controller('inventory', reconcile);
   for (const [kind, informer] of deps.informers) {
-    controller.watch(informer, (obj) => [
-      `${kind}/${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`,
-    ]);
+    controller.watch(informer, (obj) => [workloadKey(kind, obj)]);
   }
   return controller;
 }

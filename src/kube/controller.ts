@@ -37,6 +37,11 @@ export class Controller {
     return this;
   }
 
+  /** Queues `key` (from a source other than an informer); ignored while not leading. */
+  enqueue(key: string): void {
+    this.queue?.add(key);
+  }
+
   start(options: { workers: number; backoff: BackoffPolicy; metrics: Metrics; logger: Logger }): void {
     const logger = options.logger.child({ controller: this.name });
     const queue = new WorkQueue({

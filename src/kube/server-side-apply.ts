@@ -1,8 +1,10 @@
 // Server-side apply of signwarden's custom resources and their status, always under one field
-// manager, so the API server merges ownership and a re-apply of identical content writes nothing.
+// manager, so the API server merges ownership and a re-apply of identical content writes nothing;
+// and their deletion (evictions, expired findings).
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, GROUP, VERSION } from '../api/group.ts';
+import { statusCode } from './api-error.ts';
 
 export const FIELD_MANAGER = 'signwarden';
 
@@ -51,5 +53,14 @@ export class Applier {
       },
       this.options,
     );
+  }
+
+  /** Deletes a cluster-scoped signwarden object; one already gone is not an error. */
+  async delete(plural: string, name: string): Promise<void> {
+    try {
+      await this.api.deleteClusterCustomObject({ group: GROUP, version: VERSION, plural, name });
+    } catch (error) {
+      if (statusCode(error) !== 404) throw error;
+    }
   }
 }

@@ -17,6 +17,12 @@ export interface Metrics {
   observerCacheHits: Counter;
   observerInFlight: Gauge;
   imageReferenceErrors: Counter;
+  kubeApiRequests: Counter<'verb' | 'resource'>;
+  baselines: Gauge<'established' | 'corroboration'>;
+  findings: Gauge<'kind' | 'phase' | 'severity'>;
+  baselineEvictions: Counter;
+  findingsExpired: Counter;
+  findingsDropped: Counter;
 }
 
 export function createMetrics(options: { processMetrics: boolean } = { processMetrics: true }): Metrics {
@@ -98,6 +104,39 @@ export function createMetrics(options: { processMetrics: boolean } = { processMe
     imageReferenceErrors: new Counter({
       name: 'signwarden_image_reference_errors_total',
       help: 'Image references in pods and templates that could not be parsed.',
+      registers,
+    }),
+    kubeApiRequests: new Counter({
+      name: 'signwarden_kube_api_requests_total',
+      help: 'Requests to the Kubernetes API server by verb (get, list, watch, create, update, patch, delete) and resource.',
+      labelNames: ['verb', 'resource'],
+      registers,
+    }),
+    baselines: new Gauge({
+      name: 'signwarden_baselines',
+      help: 'SigningBaselines by established (true, false) and transparency-log corroboration.',
+      labelNames: ['established', 'corroboration'],
+      registers,
+    }),
+    findings: new Gauge({
+      name: 'signwarden_findings',
+      help: 'DriftFindings by kind, phase and severity.',
+      labelNames: ['kind', 'phase', 'severity'],
+      registers,
+    }),
+    baselineEvictions: new Counter({
+      name: 'signwarden_baseline_evictions_total',
+      help: 'Cold SigningBaselines deleted to stay under --max-baselines, least recently seen first.',
+      registers,
+    }),
+    findingsExpired: new Counter({
+      name: 'signwarden_findings_expired_total',
+      help: 'Resolved DriftFindings deleted after --finding-ttl or to stay under --max-findings.',
+      registers,
+    }),
+    findingsDropped: new Counter({
+      name: 'signwarden_findings_dropped_total',
+      help: 'DriftFindings not created because --max-findings open or accepted findings already exist.',
       registers,
     }),
   };

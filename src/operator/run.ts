@@ -1,10 +1,15 @@
 // `signwarden run`: wires configuration, the API client, leader election, informers, controllers
 // and the HTTP endpoints, and shuts them down in order on SIGTERM.
 import type { Server } from 'node:http';
+import { driftFindingKind } from '../api/drift-finding.ts';
+import { signingBaselineKind } from '../api/signing-baseline.ts';
 import type { RunConfig } from '../config/run-config.ts';
+import { continuityController, knownRepositories } from '../controllers/continuity-controller.ts';
+import { customResourceInformer } from '../controllers/custom-resource-informer.ts';
 import { inventoryController } from '../controllers/inventory-controller.ts';
-import { inventoryInformers } from '../controllers/inventory-informers.ts';
+import { inventoryInformers, workloadEventTarget, workloadKey } from '../controllers/inventory-informers.ts';
 import { pinController, pinInformer } from '../controllers/pin-controller.ts';
+import { PinKeys } from '../controllers/pin-keys.ts';
 import { PullCredentials } from '../kube/pull-credentials.ts';
 import { InventoryState } from '../observe/inventory-state.ts';
 import { Observer } from '../observe/observer.ts';
@@ -14,6 +19,7 @@ import type { Controller } from '../kube/controller.ts';
 import { EventRecorder } from '../kube/events.ts';
 import { loadKubeConfig } from '../kube/kube-config.ts';
 import { LeaderElector } from '../kube/leader-election.ts';
+import { countApiRequests } from '../kube/request-metrics.ts';
 import { Applier } from '../kube/server-side-apply.ts';
 import { createLogger } from '../log/logger.ts';
 import { startHttpServer } from '../observability/http-server.ts';
@@ -21,12 +27,15 @@ import { createMetrics } from '../observability/metrics.ts';
 
 const RETRY_BACKOFF = { baseMs: 500, maxMs: 60_000 };
 const WATCH_BACKOFF = { baseMs: 1_000, maxMs: 30_000 };
+/** A baseline signer's lastSeen and a finding's lastDetected move at most this often. */
+const HEARTBEAT_MS = 3_600_000;
 
 /** Runs until SIGTERM or SIGINT; resolves with the process exit code. */
 export async function run(config: RunConfig): Promise<number> {
   const logger = createLogger(config.logLevel, { identity: config.identity });
   const kubeConfig = loadKubeConfig(config.kubeconfig);
   const metrics = createMetrics();
+  countApiRequests(kubeConfig, metrics.kubeApiRequests);
   const applier = new Applier(kubeConfig);
   const events = new EventRecorder(
     kubeConfig,
@@ -50,12 +59,50 @@ export async function run(config: RunConfig): Promise<number> {
     },
   });
   const inventory = new InventoryState(logger, metrics.registry);
+  const pinKeys = new PinKeys();
 
   const pins = pinInformer(deps);
+  const baselines = customResourceInformer(deps, signingBaselineKind);
+  const findings = customResourceInformer(deps, driftFindingKind);
   const workloads = inventoryInformers(kubeConfig, deps);
-  const informers = [pins, ...workloads.values()];
+  const informers = [pins, baselines, findings, ...workloads.values()];
+  const pinsController = pinController(deps, pins, {
+    keys: pinKeys,
+    repositories: () => knownRepositories(inventory, baselines),
+  });
+  // A pin's matched count follows the repositories known; re-count when that set changes.
+  const recountPins = () => {
+    for (const pin of pins.list()) pinsController.enqueue(pin.metadata?.name ?? '');
+  };
+  inventory.onRepositoriesChange(recountPins);
+  baselines.onChange(recountPins);
   const controllers: Controller[] = [
-    pinController(deps, pins),
+    pinsController,
+    continuityController({
+      applier,
+      events,
+      logger: logger.child({ controller: 'continuity' }),
+      metrics,
+      baselines,
+      findings,
+      pins,
+      pinKeys,
+      inventory,
+      inventoryComplete: () =>
+        inventory.completeFor(() =>
+          [...workloads].flatMap(([kind, informer]) =>
+            informer.synced ? informer.list().map((obj) => workloadKey(kind, obj)) : ['(not synced)'],
+          ),
+        ),
+      eventTarget: (workload) => workloadEventTarget(workloads, workload),
+      policy: {
+        establishAfterMs: config.establishAfter,
+        heartbeatMs: HEARTBEAT_MS,
+        findingTtlMs: config.findingTtl,
+        maxFindings: config.maxFindings,
+        maxBaselines: config.maxBaselines,
+      },
+    }),
     inventoryController({
       informers: workloads,
       observer,
@@ -67,7 +114,13 @@ export async function run(config: RunConfig): Promise<number> {
           return { namespace, name };
         }),
       ),
-      judgeContext: { trust, keys: [] },
+      // Pinned keys, as the pin controller last read them: a key signature is KeySigned only with one.
+      judgeContext: {
+        trust,
+        get keys() {
+          return pinKeys.all();
+        },
+      },
       metrics,
       logger: logger.child({ controller: 'inventory' }),
       onObserved: (workload, images) => inventory.record(workload, images),

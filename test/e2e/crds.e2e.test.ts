@@ -18,7 +18,7 @@ describe('CRDs', () => {
 
   it.each([
     ['sb', ['NAME', 'REPOSITORY', 'SIGNERS', 'ESTABLISHED', 'CORROBORATION', 'LAST SEEN', 'AGE']],
-    ['pin', ['NAME', 'SELECTS', 'READY', 'AGE']],
+    ['pin', ['NAME', 'SELECTS', 'MATCHED', 'READY', 'AGE']],
     ['drift', ['NAME', 'REPOSITORY', 'KIND', 'SEVERITY', 'PHASE', 'DIGEST', 'AGE']],
     ['an', ['NAME', 'NODE', 'MEASUREMENT', 'VERDICT', 'SIGNER', 'AGE']],
   ])('kubectl get %s prints its columns', async (shortName, columns) => {

@@ -182,7 +182,7 @@ describe('signwarden run', () => {
     });
 
     const listed = await kubectl(['get', 'pin', 'good']);
-    expect(listed.stdout).toMatch(/good\s+ghcr\.io\/acme\/\* \(\+1\)\s+True/);
+    expect(listed.stdout).toMatch(/good\s+ghcr\.io\/acme\/\* \(\+1\)\s+0\s+True/);
     const message = await kubectl([
       'get',
       'pin',

@@ -112,6 +112,16 @@ describe('nextBaselineStatus', () => {
     expect(next.signerSummary).toMatch(/\(\+1\)$/);
   });
 
+  it('takes lastObserved from the newest digest only, so two digests in use do not alternate', () => {
+    const judged = [
+      { observation: observation(D1, 'Signed'), decision: decision([release]) },
+      { observation: observation(D2, 'Signed'), decision: decision([], [release]) },
+    ];
+    const start = nextBaselineStatus(undefined, judged, t0, policy).status;
+    expect(start.lastObserved).toEqual({ digest: D2, posture: 'Signed', time: '2026-11-01T00:00:00Z' });
+    expect(nextBaselineStatus(start, judged, at(5000), policy).status).toEqual(start);
+  });
+
   it('learns nothing from unsigned observations', () => {
     const { status, requeueAfterMs } = nextBaselineStatus(
       undefined,

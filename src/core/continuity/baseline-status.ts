@@ -1,7 +1,9 @@
 // The next status of a SigningBaseline from its current status and the decisions just made for the
 // repository's digests. Pure. Written so that repeating the same observations yields the same
 // status (and so no write): lastSeen moves at most once per heartbeat, lastObserved only when the
-// digest or posture changes, `established` is set once by wall-clock age and never reverts.
+// newest digest (the last one judged) or its posture changes — with several digests in use it
+// must not alternate between them — and `established` is set once by wall-clock age and never
+// reverts.
 import type { Observation } from '../observation.ts';
 import type { Decision, Strength } from './decide.ts';
 import type { SignerRef } from './signer-ref.ts';
@@ -42,7 +44,7 @@ export const toRef = (s: LearnedSigner): SignerRef =>
     ? { kind: 'Key', fingerprint: s.keyFingerprint }
     : { kind: 'Keyless', identity: s.identity ?? '', issuer: s.issuer ?? '' };
 
-const fromRef = (ref: SignerRef, learnedFrom: LearnedFrom, time: string): LearnedSigner =>
+export const fromRef = (ref: SignerRef, learnedFrom: LearnedFrom, time: string): LearnedSigner =>
   ref.kind === 'Key'
     ? { keyFingerprint: ref.fingerprint, learnedFrom, firstSeen: time, lastSeen: time }
     : { identity: ref.identity, issuer: ref.issuer, learnedFrom, firstSeen: time, lastSeen: time };
@@ -75,9 +77,10 @@ export function nextBaselineStatus(
     const p = observation.posture;
     if (vouched && (p === 'Signed' || p === 'KeySigned') && (!strongest || STRENGTH[p] > STRENGTH[strongest]))
       strongest = p;
-    if (lastObserved?.digest !== observation.digest || lastObserved.posture !== p) {
-      lastObserved = { digest: observation.digest, posture: p, time };
-    }
+  }
+  const newest = judged.at(-1)?.observation;
+  if (newest && (lastObserved?.digest !== newest.digest || lastObserved.posture !== newest.posture)) {
+    lastObserved = { digest: newest.digest, posture: newest.posture, time };
   }
 
   const firstSignedTime = current?.firstSignedTime ?? (signers.length > 0 ? time : undefined);

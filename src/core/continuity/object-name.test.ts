@@ -19,6 +19,17 @@ describe('objectName', () => {
     expect(objectName(key)).toBe(name);
   });
 
+  it('takes the readable prefix from a label when given, the hash from the whole key', () => {
+    const name = objectName(
+      `ghcr.io/acme/api|Unsigned|sha256:${'0'.repeat(64)}`,
+      'ghcr.io/acme/api Unsigned',
+    );
+    expect(name).toMatch(/^ghcr-io-acme-api-unsigned-[0-9a-f]{10}$/);
+    expect(name).not.toBe(
+      objectName(`ghcr.io/acme/api|Unsigned|sha256:${'1'.repeat(64)}`, 'ghcr.io/acme/api Unsigned'),
+    );
+  });
+
   it('keeps keys that slug alike apart', () => {
     expect(objectName('ghcr.io/acme/api')).not.toBe(objectName('ghcr.io/acme-api'));
   });

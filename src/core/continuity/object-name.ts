@@ -5,9 +5,10 @@ import { createHash } from 'node:crypto';
 
 const MAX_PREFIX = 40;
 
-export function objectName(key: string): string {
+/** `label` is what the readable prefix is made from (the key itself by default). */
+export function objectName(key: string, label = key): string {
   const hash = createHash('sha256').update(key).digest('hex').slice(0, 10);
-  const slug = key
+  const slug = label
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
