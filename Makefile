@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 DEBIAN_PACKAGES := openssl
 NODE := node_modules/.bin/node
 
-.PHONY: test deps tools lint typecheck unit e2e crds build cluster-up cluster-down demo image
+.PHONY: test deps tools lint typecheck unit e2e crds build cluster-up cluster-down demo image bench
 
 test: deps tools lint typecheck ## Lint, typecheck, unit and end-to-end tests.
 	$(NODE) scripts/run-tests.ts
@@ -53,6 +53,9 @@ cluster-down: deps ## Stop what cluster-up started.
 
 demo: deps tools ## The product tour on a local control plane.
 	$(NODE) hack/demo.ts
+
+bench: deps tools ## Benchmark on loopback: 1,000 digests judged cold and warm, beside cosign verify (docs/performance.md).
+	$(NODE) bench/observe.ts
 
 IMG ?= signwarden:dev
 image: ## Build the container image (needs a Docker engine).
