@@ -27,24 +27,14 @@ import {
 } from './harness/signing/publish.ts';
 import type { LegacySignature, TestSigstore } from './harness/signing/test-sigstore.ts';
 import { createTestSigstore } from './harness/signing/test-sigstore.ts';
+import { githubIssuer, releaseSigner, releaseWorkflow } from './harness/signing/release-signer.ts';
 
 const host = inject('registryHost');
 const run = randomBytes(4).toString('hex');
 const repo = (name: string): string => `inspect-${run}/${name}`;
 
-const workflow = 'https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main';
-const githubIssuer = 'https://token.actions.githubusercontent.com';
-const signer = {
-  subject: workflow,
-  issuer: githubIssuer,
-  github: {
-    trigger: 'push',
-    sha: 'b'.repeat(40),
-    workflowName: 'release',
-    repository: 'acme/app',
-    ref: 'refs/heads/main',
-  },
-};
+const workflow = releaseWorkflow;
+const signer = releaseSigner;
 
 let sigstore: TestSigstore;
 let key: CosignKeyPair;
@@ -160,7 +150,7 @@ describe('signwarden inspect: postures and exit codes', () => {
             workflowRef: 'refs/heads/main',
             workflowTrigger: 'push',
             workflowName: 'release',
-            workflowSha: 'b'.repeat(40),
+            workflowSha: releaseSigner.github.sha,
           },
         },
       ],
@@ -200,7 +190,7 @@ describe('signwarden inspect: postures and exit codes', () => {
     expect(value('signer')).toBe(workflow);
     expect(value('  issuer')).toBe(githubIssuer);
     expect(value('  github')).toBe(
-      `repository=acme/app ref=refs/heads/main workflow=release trigger=push sha=${'b'.repeat(40)}`,
+      `repository=acme/app ref=refs/heads/main workflow=release trigger=push sha=${releaseSigner.github.sha}`,
     );
     expect(value('location')).toBe('LegacySigTag');
     expect(value('signature on')).toBe(`this digest (${image.digest})`);

@@ -33,25 +33,15 @@ import {
   withFlippedBundleSignature,
   withFlippedSignature,
 } from './harness/signing/test-sigstore.ts';
+import { githubIssuer, releaseSigner, releaseWorkflow } from './harness/signing/release-signer.ts';
 
 const host = inject('registryHost');
 const run = randomBytes(4).toString('hex');
 const repo = (name: string): string => `postures-${run}/${name}`;
 const registry = new RegistryClient({ insecureRegistries: [host] });
 
-const workflow = 'https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main';
-const githubIssuer = 'https://token.actions.githubusercontent.com';
-const signer = {
-  subject: workflow,
-  issuer: githubIssuer,
-  github: {
-    trigger: 'push',
-    sha: 'a'.repeat(40),
-    workflowName: 'release',
-    repository: 'acme/app',
-    ref: 'refs/heads/main',
-  },
-};
+const workflow = releaseWorkflow;
+const signer = releaseSigner;
 const expectedSigner: VerifiedSigner = {
   kind: 'Keyless',
   identity: workflow,

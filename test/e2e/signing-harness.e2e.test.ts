@@ -46,24 +46,14 @@ import {
   withFlippedSignature,
 } from './harness/signing/test-sigstore.ts';
 import type { RekorBundle } from './harness/signing/transparency-log.ts';
+import { githubIssuer, releaseSigner, releaseWorkflow } from './harness/signing/release-signer.ts';
 
 const host = inject('registryHost');
 const run = randomBytes(4).toString('hex');
 const repo = (name: string) => `signing-harness-${run}/${name}`;
 
-const workflow = 'https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main';
-const githubIssuer = 'https://token.actions.githubusercontent.com';
-const signer = {
-  subject: workflow,
-  issuer: githubIssuer,
-  github: {
-    trigger: 'push',
-    sha: 'a'.repeat(40),
-    workflowName: 'release',
-    repository: 'acme/app',
-    ref: 'refs/heads/main',
-  },
-};
+const workflow = releaseWorkflow;
+const signer = releaseSigner;
 
 /** A trusted root that trusts nothing: key-signed bundles need only the key. */
 const emptyTrustedRoot = {
