@@ -181,7 +181,7 @@ async function resolveTag(
   tag: string,
 ): Promise<string | Judgement> {
   try {
-    return await registry.resolveTag(repo, tag);
+    return (await registry.resolveTag(repo, tag)).digest;
   } catch (error) {
     const reason = checkingReasonOf(error);
     if (reason !== undefined)

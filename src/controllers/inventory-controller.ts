@@ -17,7 +17,7 @@ import { judgeDigest } from '../observe/judge-digest.ts';
 import type { JudgeContext } from '../observe/judge-digest.ts';
 import { LruCache } from '../observe/lru-cache.ts';
 import type { Observer } from '../observe/observer.ts';
-import type { RegistryClient } from '../registry/registry-client.ts';
+import type { RegistryClient, ResolvedTag } from '../registry/registry-client.ts';
 import type { InventoryKind } from './inventory-informers.ts';
 import { workloadKey } from './inventory-informers.ts';
 
@@ -48,17 +48,17 @@ export interface InventoryDeps {
 export class CheckingError extends Error {}
 
 export function inventoryController(deps: InventoryDeps): Controller {
-  const tags = new LruCache<Promise<string>>(4096);
+  const tags = new LruCache<Promise<ResolvedTag>>(4096);
 
-  const resolveTag = (client: RegistryClient, ref: ImageReference, tag: string): Promise<string> => {
+  const resolveTag = (client: RegistryClient, ref: ImageReference, tag: string): Promise<ResolvedTag> => {
     const key = `${ref.canonical}:${tag}`;
-    let digest = tags.get(key);
-    if (!digest) {
-      digest = client.resolveTag({ registry: ref.registry, repository: ref.repository }, tag);
-      digest.catch(() => tags.delete(key));
-      tags.set(key, digest, TAG_TTL_MS);
+    let resolved = tags.get(key);
+    if (!resolved) {
+      resolved = client.resolveTag({ registry: ref.registry, repository: ref.repository }, tag);
+      resolved.catch(() => tags.delete(key));
+      tags.set(key, resolved, TAG_TTL_MS);
     }
-    return digest;
+    return resolved;
   };
 
   const observeUse = async (
@@ -74,7 +74,11 @@ export function inventoryController(deps: InventoryDeps): Controller {
       });
       return undefined;
     }
-    const named = ref.digest ?? (await resolveTag(client, ref, ref.tag ?? 'latest'));
+    // A tag's resolution also says image or index, which saves the judge a manifest request.
+    const resolved: ResolvedTag = ref.digest
+      ? { digest: ref.digest }
+      : await resolveTag(client, ref, ref.tag ?? 'latest');
+    const named = resolved.digest;
     const pulled = use.imageID ? parseImageId(use.imageID) : undefined;
     const pulledDigest =
       pulled && !('error' in pulled) && pulled.repository === ref.canonical ? pulled.digest : undefined;
@@ -91,6 +95,7 @@ export function inventoryController(deps: InventoryDeps): Controller {
           repository: ref.repository,
           digest: t.digest,
           ...(t.indexDigest ? { indexDigest: t.indexDigest } : {}),
+          ...(t.digest === named && resolved.mediaType ? { mediaType: resolved.mediaType } : {}),
         },
       ).finally(end),
     );

@@ -45,6 +45,12 @@ export interface ReferrersResult {
   via: Extract<SignatureLocation, 'ReferrersAPI' | 'ReferrersTag'>;
 }
 
+/** What a tag points to; the media type (image or index) when the registry said. */
+export interface ResolvedTag {
+  digest: string;
+  mediaType?: string;
+}
+
 export interface TagsResult {
   tags: string[];
   /** More pages remained after maxPages. */
@@ -123,17 +129,19 @@ export class RegistryClient {
   }
 
   /** The digest a tag points to: HEAD's Docker-Content-Digest, else the digest of the manifest fetched. */
-  async resolveTag(repo: RepositoryRef, tag: string, options: CallOptions = {}): Promise<string> {
+  async resolveTag(repo: RepositoryRef, tag: string, options: CallOptions = {}): Promise<ResolvedTag> {
     if (!isTag(tag)) throw new RangeError(`not a tag: ${JSON.stringify(tag.slice(0, 80))}`);
     const target = await this.target(repo);
     const reply = await this.send(target, this.manifestHead(target, tag), options.signal);
     if (reply.status >= 200 && reply.status < 300) {
       const digest = reply.headers.get('docker-content-digest')?.trim();
-      if (digest && isVerifiableDigest(digest)) return digest;
+      const mediaType = essence(reply.headers.get('content-type'));
+      if (digest && isVerifiableDigest(digest)) return mediaType ? { digest, mediaType } : { digest };
     } else if (!NO_HEAD.has(reply.status)) {
       throw statusError(reply, 'manifest');
     }
-    return (await this.fetchManifest(target, tag, options.signal)).digest;
+    const manifest = await this.fetchManifest(target, tag, options.signal);
+    return { digest: manifest.digest, mediaType: manifest.mediaType };
   }
 
   /**

@@ -120,8 +120,14 @@ describe('RegistryClient against distribution', () => {
 
   it('resolves tags with one HEAD each', async () => {
     requests.length = 0;
-    expect(await client.resolveTag(repo, 'v1')).toBe(image.digest);
-    expect(await client.resolveTag(repo, 'multi')).toBe(index.digest);
+    expect(await client.resolveTag(repo, 'v1')).toEqual({
+      digest: image.digest,
+      mediaType: mediaTypes.manifest,
+    });
+    expect(await client.resolveTag(repo, 'multi')).toEqual({
+      digest: index.digest,
+      mediaType: mediaTypes.index,
+    });
     expect(requests).toEqual([
       { registry: host, host, method: 'HEAD', status: 200 },
       { registry: host, host, method: 'HEAD', status: 200 },
@@ -231,7 +237,7 @@ describe('RegistryClient against go-containerregistry, which serves the referrer
     const multi = await client.getManifest(repo, 'multi');
     expect(multi).toMatchObject({ digest: pushed.index.digest, mediaType: mediaTypes.index, kind: 'index' });
     requests.length = 0;
-    expect(await client.resolveTag(repo, 'v1')).toBe(pushed.image.digest);
+    expect((await client.resolveTag(repo, 'v1')).digest).toBe(pushed.image.digest);
     expect(requests).toEqual([{ registry: referrersHost, host: referrersHost, method: 'HEAD', status: 200 }]);
     expect(await kindOf(client.getManifest(repo, 'no-such-tag'))).toBe('NotFound');
     expect(await client.manifestExists(repo, `${pushed.image.digest.replace(':', '-')}.sig`)).toBe(false);

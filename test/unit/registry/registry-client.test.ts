@@ -651,7 +651,10 @@ describe('resolveTag', () => {
       [`HEAD ${manifestPath('v1')}`]: (_req, res) =>
         send(res, 200, '', { 'docker-content-digest': imageDigest, 'content-type': mediaTypes.ociManifest }),
     });
-    expect(await client().resolveTag(repo(), 'v1')).toBe(imageDigest);
+    expect(await client().resolveTag(repo(), 'v1')).toEqual({
+      digest: imageDigest,
+      mediaType: mediaTypes.ociManifest,
+    });
     expect(registry.requests).toHaveLength(1);
   });
 
@@ -660,7 +663,7 @@ describe('resolveTag', () => {
       [`HEAD ${manifestPath('v1')}`]: (_req, res) => send(res, 200, ''),
       [`GET ${manifestPath('v1')}`]: serveBytes(imageBytes),
     });
-    expect(await client().resolveTag(repo(), 'v1')).toBe(imageDigest);
+    expect((await client().resolveTag(repo(), 'v1')).digest).toBe(imageDigest);
     expect(registry.requests.map((r) => r.method)).toEqual(['HEAD', 'GET']);
   });
 
