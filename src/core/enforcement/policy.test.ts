@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { celImageReference } from './cel-canonical.ts';
+import { generatePolicy } from './policy.ts';
+
+const options = { operatorNamespace: 'signwarden-system', operatorServiceAccount: 'signwarden' };
+type Spec = {
+  failurePolicy: string;
+  paramKind: unknown;
+  matchConstraints: { resourceRules: { apiGroups: string[]; resources: string[]; operations: string[] }[] };
+  variables: { name: string; expression: string }[];
+  validations: { expression: string; messageExpression: string }[];
+  auditAnnotations: unknown[];
+};
+const specOf = (o: Record<string, unknown>) => o.spec as Spec;
+const bindingSpec = (o: Record<string, unknown>) =>
+  o.spec as {
+    policyName: string;
+    validationActions: string[];
+    paramRef: unknown;
+    matchResources: { namespaceSelector: { matchExpressions: unknown[] } };
+  };
+
+describe('generatePolicy', () => {
+  const generated = generatePolicy(options);
+  const spec = specOf(generated.policy);
+
+  it('fails closed, with ConfigMap parameters', () => {
+    expect(spec.failurePolicy).toBe('Fail');
+    expect(spec.paramKind).toEqual({ apiVersion: 'v1', kind: 'ConfigMap' });
+  });
+
+  it('gates Pods (create, update, ephemeral containers) and checks workload templates', () => {
+    const rules = spec.matchConstraints.resourceRules;
+    expect(rules.flatMap((r) => r.resources).sort()).toEqual(
+      [
+        'cronjobs',
+        'daemonsets',
+        'deployments',
+        'jobs',
+        'pods',
+        'pods/ephemeralcontainers',
+        'replicasets',
+        'replicationcontrollers',
+        'statefulsets',
+      ].sort(),
+    );
+    for (const rule of rules) expect(rule.operations).toEqual(['CREATE', 'UPDATE']);
+  });
+
+  it('binds deny and warn namespaces, per-namespace parameters that must exist, exclusions', () => {
+    const [deny, warn] = generated.bindings.map(bindingSpec);
+    expect(deny?.validationActions).toEqual(['Deny']);
+    expect(warn?.validationActions).toEqual(['Warn', 'Audit']);
+    for (const [binding, mode] of [
+      [deny, 'deny'],
+      [warn, 'warn'],
+    ] as const) {
+      expect(binding?.policyName).toBe('signwarden-enforcement');
+      expect(binding?.paramRef).toEqual({ name: 'signwarden-enforcement', parameterNotFoundAction: 'Deny' });
+      expect(binding?.matchResources.namespaceSelector.matchExpressions).toEqual([
+        { key: 'signwarden.dev/enforcement', operator: 'In', values: [mode] },
+        {
+          key: 'kubernetes.io/metadata.name',
+          operator: 'NotIn',
+          values: ['kube-system', 'signwarden-system'],
+        },
+      ]);
+    }
+  });
+
+  it('takes configured exclusions and names', () => {
+    const custom = generatePolicy({
+      ...options,
+      excludedNamespaces: ['infra'],
+      name: 'sw',
+      parametersName: 'sw-params',
+    });
+    const binding = bindingSpec(custom.bindings[0]);
+    expect(binding.paramRef).toEqual({ name: 'sw-params', parameterNotFoundAction: 'Deny' });
+    expect(binding.matchResources.namespaceSelector.matchExpressions[1]).toEqual({
+      key: 'kubernetes.io/metadata.name',
+      operator: 'NotIn',
+      values: ['infra'],
+    });
+    expect(custom.guard.policy).toMatchObject({
+      spec: { matchConstraints: { resourceRules: [{ resourceNames: ['sw-params'] }] } },
+    });
+  });
+
+  it('canonicalizes every image in CEL and reports the first violation with a count', () => {
+    const references = spec.variables.find((v) => v.name === 'references')?.expression;
+    expect(references).toContain(celImageReference('i'));
+    expect(spec.validations[0]?.expression).toBe('size(variables.violations) == 0');
+    expect(spec.validations[0]?.messageExpression).toContain('more');
+    expect(spec.auditAnnotations).toHaveLength(1);
+  });
+
+  it('bakes --require-digests into the policy', () => {
+    const violations = (o: Record<string, unknown>) =>
+      specOf(o).variables.find((v) => v.name === 'violations')?.expression ?? '';
+    const strict = violations(generatePolicy({ ...options, requireDigests: true }).policy);
+    expect(strict).not.toBe(violations(generated.policy));
+    expect(strict).not.toContain('"T.');
+  });
+
+  it('lets only the operator write the parameters', () => {
+    expect(generated.guard.policy).toMatchObject({
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: {
+          resourceRules: [{ resources: ['configmaps'], operations: ['CREATE', 'UPDATE'] }],
+        },
+        validations: [
+          { expression: 'request.userInfo.username == "system:serviceaccount:signwarden-system:signwarden"' },
+        ],
+      },
+    });
+  });
+});
+
+describe('celImageReference', () => {
+  it('evaluates its input once and uses no cel.bind (the API server has none)', () => {
+    const expr = celImageReference('object.x');
+    expect(expr.match(/object\.x/g)).toHaveLength(1);
+    expect(expr).not.toContain('cel.bind');
+  });
+});

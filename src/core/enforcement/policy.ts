@@ -1,0 +1,239 @@
+// The admission policy of DESIGN.md §5 as plain objects: one ValidatingAdmissionPolicy, a binding for
+// namespaces labelled `signwarden.dev/enforcement=deny` and one for `=warn`, and a small guard policy
+// that keeps the parameters ConfigMap the operator's to write. Pure: options in, objects out;
+// docs/enforcement.md explains the decisions, test/e2e/enforcement-cel.e2e.test.ts runs them.
+import { celImageReference } from './cel-canonical.ts';
+import { celDataKey, DEFAULT_PARAMETERS_NAME, OVERFLOW_KEY } from './parameters.ts';
+
+export const ENFORCEMENT_LABEL = 'signwarden.dev/enforcement';
+export const DEFAULT_POLICY_NAME = 'signwarden-enforcement';
+const ADMISSION_API = 'admissionregistration.k8s.io/v1';
+
+export interface PolicyOptions {
+  /** The namespace the operator runs in: excluded, and where its service account lives. */
+  operatorNamespace: string;
+  /** The operator's service account: the only writer of the parameters ConfigMaps. */
+  operatorServiceAccount: string;
+  /** Namespaces never enforced, whatever their label. Default: the operator's and kube-system. */
+  excludedNamespaces?: readonly string[];
+  /** `--require-digests`: a tag reference into a guarded repository is always denied. */
+  requireDigests?: boolean;
+  /** Name of the policy (bindings and guard are named after it). */
+  name?: string;
+  /** Name of the parameters ConfigMap in each enforced namespace. */
+  parametersName?: string;
+}
+
+type Obj = Record<string, unknown>;
+
+export interface GeneratedPolicy {
+  policy: Obj;
+  /** The deny binding first, then the warn binding. */
+  bindings: [Obj, Obj];
+  /** Denies writes of the parameters ConfigMap by anyone but the operator. */
+  guard: { policy: Obj; binding: Obj };
+}
+
+/** Pod templates checked for early feedback (only against digests known to violate). */
+export const WORKLOAD_RULES = [
+  { apiGroups: [''], resources: ['replicationcontrollers'] },
+  { apiGroups: ['apps'], resources: ['deployments', 'replicasets', 'statefulsets', 'daemonsets'] },
+  { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'] },
+];
+
+/** The images of a pod spec (containers, init and ephemeral containers), for a CEL expression `spec`. */
+const celImages = (spec: string): string =>
+  ['containers', 'initContainers', 'ephemeralContainers']
+    .map((field) => `${spec}.?${field}.orValue([]).map(c, string(c.?image.orValue("")))`)
+    .join(' + ');
+
+/** The pod spec an object carries, by kind: a Pod's own, a CronJob's job template's, else the template's. */
+const celPodSpec = (object: string): string =>
+  `variables.kind == "Pod" ? ${object}.?spec : variables.kind == "CronJob" ? ` +
+  `${object}.?spec.?jobTemplate.?spec.?template.?spec : ${object}.?spec.?template.?spec`;
+
+/** The records under a key of the parameters ConfigMap ('' when none). */
+const lookup = (kind: 'R' | 'D' | 'T', text: string): string =>
+  `variables.data[?${celDataKey(kind, text)}].orValue("")`;
+/** Whether the record of `text` exists with a payload starting with `payload`. */
+const hasRecord = (kind: 'R' | 'D' | 'T', text: string, payload: string): string =>
+  `${lookup(kind, text)}.contains("\\n" + ${text} + " ${payload}")`;
+/** The payload of the record of `text`, after its first character ('' when none). */
+const recordPayload = (kind: 'R' | 'D' | 'T', text: string, payload: string): string =>
+  `${lookup(kind, text)}.split("\\n").filter(l, l.startsWith(${text} + " ${payload}"))` +
+  `.map(l, l.substring(size(${text}) + ${1 + payload.length}))`;
+
+// Texts of the records about an image reference `r` (a map from celImageReference).
+const DIGEST_TEXT = 'r.digest + "@" + r.key';
+const TAG_TEXT = 'r.key + ":" + (r.tag == "" ? "latest" : r.tag)';
+
+export function generatePolicy(options: PolicyOptions): GeneratedPolicy {
+  const name = options.name ?? DEFAULT_POLICY_NAME;
+  const parametersName = options.parametersName ?? DEFAULT_PARAMETERS_NAME;
+  const excluded = [...(options.excludedNamespaces ?? [options.operatorNamespace, 'kube-system'])].sort();
+  const requireDigests = options.requireDigests === true;
+
+  const guarded = `(variables.everyGuarded || ${hasRecord('R', 'r.key', '')})`;
+  const admittedDigest = hasRecord('D', DIGEST_TEXT, '+');
+  const violatingDigest = hasRecord('D', DIGEST_TEXT, '-');
+  const admittedTag = hasRecord('T', TAG_TEXT, '+');
+  const violatingTag = hasRecord('T', TAG_TEXT, '-');
+  // A Pod is the gate: a guarded repository is admitted only by an admitted digest, or a tag that
+  // resolved to one. A template is denied only for what is known to violate (or can never pass).
+  const admitted =
+    `r.valid != "" && (!${guarded} || ` +
+    `(r.digest != "" ? ${admittedDigest} : ${requireDigests ? 'false' : admittedTag}))`;
+  const violates =
+    `r.valid == "" || (${guarded} && ` +
+    `(r.digest != "" ? ${violatingDigest} : ${requireDigests ? 'true' : violatingTag}))`;
+
+  const shown = `(r.image.matches(r'^[\\x20-\\x7e]{1,256}$') ? "\\"" + r.image + "\\"" : "(unprintable or over 256 characters)")`;
+  const repoLine = `${lookup('R', 'r.key')}.split("\\n").filter(l, l.startsWith(r.key + " ")).map(l, l.substring(size(r.key) + 1).split(" ", 2))`;
+  const source = `(size(${repoLine}) > 0 ? ${repoLine}[0][0] : "driftfindings")`;
+  const expected = `(size(${repoLine}) > 0 && size(${repoLine}[0]) > 1 ? ${repoLine}[0][1] : "unknown")`;
+  const finding = (kind: 'D' | 'T', text: string) =>
+    `[${recordPayload(kind, text, '-')}].map(f, size(f) > 0 && f[0] != "" ? "driftfinding " + f[0] : "driftfindings")[0]`;
+  const why =
+    `r.digest != "" ? (${violatingDigest} ? ` +
+    `"digest " + r.digest + " breaks the repository's signing history; see: kubectl get " + ${finding('D', DIGEST_TEXT)} : ` +
+    `"digest " + r.digest + " was never verified; retry once signwarden has verified it; see: kubectl get " + ${source}) : ` +
+    (requireDigests
+      ? `"a guarded repository must be referenced by digest (--require-digests); see: kubectl get " + ${source}`
+      : `(${violatingTag} ? ` +
+        `"tag " + (r.tag == "" ? "latest" : r.tag) + " resolves to a digest that breaks the repository's signing history; see: kubectl get " + ${finding('T', TAG_TEXT)} : ` +
+        `"tag " + (r.tag == "" ? "latest" : r.tag) + " has not resolved to a verified digest; reference a verified digest or retry; see: kubectl get " + ${source})`);
+  const explanation =
+    `r.valid == "" ? "image " + ${shown} + " is not a valid image reference: signwarden cannot tell its repository, and denies it where enforced" : ` +
+    `"image " + ${shown} + " of repository " + r.key + ": " + (${why}) + " (expected signers: " + ${expected} + ")"`;
+
+  const policy: Obj = {
+    apiVersion: ADMISSION_API,
+    kind: 'ValidatingAdmissionPolicy',
+    metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'signwarden' } },
+    spec: {
+      failurePolicy: 'Fail',
+      paramKind: { apiVersion: 'v1', kind: 'ConfigMap' },
+      matchConstraints: {
+        resourceRules: [
+          {
+            apiGroups: [''],
+            apiVersions: ['v1'],
+            operations: ['CREATE', 'UPDATE'],
+            resources: ['pods', 'pods/ephemeralcontainers'],
+          },
+          ...WORKLOAD_RULES.map((rule) => ({
+            ...rule,
+            apiVersions: ['v1'],
+            operations: ['CREATE', 'UPDATE'],
+          })),
+        ],
+      },
+      variables: [
+        { name: 'kind', expression: 'request.kind.kind' },
+        { name: 'data', expression: 'params.?data.orValue({})' },
+        { name: 'everyGuarded', expression: `"${OVERFLOW_KEY}" in variables.data` },
+        { name: 'spec', expression: celPodSpec('object') },
+        { name: 'oldSpec', expression: `oldObject == null ? optional.none() : ${celPodSpec('oldObject')}` },
+        {
+          name: 'images',
+          expression: `variables.spec.hasValue() ? ${celImages('variables.spec.value()')} : []`,
+        },
+        {
+          name: 'oldImages',
+          expression: `variables.oldSpec.hasValue() ? ${celImages('variables.oldSpec.value()')} : []`,
+        },
+        // On UPDATE only what the update introduces: the rest was admitted before, and denying a
+        // metadata update (a finalizer removed, a label) of a running Pod protects nothing.
+        {
+          name: 'references',
+          expression: `variables.images.filter(i, !(i in variables.oldImages)).map(i, ${celImageReference('i')})`,
+        },
+        {
+          name: 'violations',
+          expression: `variables.references.filter(r, variables.kind == "Pod" ? !(${admitted}) : (${violates}))`,
+        },
+        { name: 'explanations', expression: `variables.violations.map(r, ${explanation})` },
+      ],
+      validations: [
+        {
+          expression: 'size(variables.violations) == 0',
+          messageExpression:
+            '"signwarden: " + variables.explanations[0] + (size(variables.explanations) > 1 ? ' +
+            '" (and " + string(size(variables.explanations) - 1) + " more)" : "")',
+          message: 'signwarden: an image is not admitted by its signing history',
+          reason: 'Forbidden',
+        },
+      ],
+      auditAnnotations: [
+        {
+          key: 'violations',
+          valueExpression:
+            // An empty value leaves the annotation out.
+            'variables.violations.map(r, r.valid == "" ? "invalid reference" : r.key + (r.digest != "" ? "@" + r.digest : ":" + (r.tag == "" ? "latest" : r.tag))).join(", ")',
+        },
+      ],
+    },
+  };
+
+  const binding = (mode: 'deny' | 'warn', validationActions: string[]): Obj => ({
+    apiVersion: ADMISSION_API,
+    kind: 'ValidatingAdmissionPolicyBinding',
+    metadata: { name: `${name}-${mode}`, labels: { 'app.kubernetes.io/managed-by': 'signwarden' } },
+    spec: {
+      policyName: name,
+      validationActions,
+      // No namespace: each request's own namespace holds its parameters; none there fails closed.
+      paramRef: { name: parametersName, parameterNotFoundAction: 'Deny' },
+      matchResources: {
+        namespaceSelector: {
+          matchExpressions: [
+            { key: ENFORCEMENT_LABEL, operator: 'In', values: [mode] },
+            ...(excluded.length > 0
+              ? [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: excluded }]
+              : []),
+          ],
+        },
+      },
+    },
+  });
+
+  const operator = `system:serviceaccount:${options.operatorNamespace}:${options.operatorServiceAccount}`;
+  const guardName = `${name}-parameters-guard`;
+  const guard = {
+    policy: {
+      apiVersion: ADMISSION_API,
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: guardName, labels: { 'app.kubernetes.io/managed-by': 'signwarden' } },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: {
+          resourceRules: [
+            {
+              apiGroups: [''],
+              apiVersions: ['v1'],
+              // Not DELETE: a deleted ConfigMap fails closed, and namespace deletion must proceed.
+              operations: ['CREATE', 'UPDATE'],
+              resources: ['configmaps'],
+              resourceNames: [parametersName],
+            },
+          ],
+        },
+        validations: [
+          {
+            expression: `request.userInfo.username == "${operator}"`,
+            message: `only signwarden (${operator}) writes the enforcement parameters ConfigMap ${parametersName}`,
+            reason: 'Forbidden',
+          },
+        ],
+      },
+    },
+    binding: {
+      apiVersion: ADMISSION_API,
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: guardName, labels: { 'app.kubernetes.io/managed-by': 'signwarden' } },
+      spec: { policyName: guardName, validationActions: ['Deny'] },
+    },
+  };
+
+  return { policy, bindings: [binding('deny', ['Deny']), binding('warn', ['Warn', 'Audit'])], guard };
+}
