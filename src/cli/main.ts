@@ -6,6 +6,7 @@ import { SettingError, helpText } from '../config/settings.ts';
 import { KubeConfigError } from '../kube/kube-config.ts';
 import { run } from '../operator/run.ts';
 import { INSPECT_USAGE, inspectCommand } from './inspect.ts';
+import { renderPolicyCommand, renderPolicySettings } from './render-policy.ts';
 import { VERIFY_BUNDLE_USAGE, verifyBundleCommand } from './verify-bundle.ts';
 
 const USAGE = `Usage: signwarden <command> [flags]
@@ -17,9 +18,13 @@ Commands:
                  ${INSPECT_USAGE}
   verify-bundle  Verify a Sigstore bundle offline:
                  ${VERIFY_BUNDLE_USAGE}
+  render-policy  Print the generated admission policy and its bindings as YAML.
 
 Flags of run (each may also be set through its environment variable):
 ${helpText(runSettings)}
+
+Flags of render-policy:
+${helpText(renderPolicySettings)}
 `;
 
 const io = {
@@ -36,6 +41,8 @@ async function main(argv: string[]): Promise<number> {
       return inspectCommand(rest, io);
     case 'verify-bundle':
       return verifyBundleCommand(rest, io);
+    case 'render-policy':
+      return renderPolicyCommand(rest, io);
     case 'help':
     case '--help':
     case '-h':

@@ -1,4 +1,5 @@
 // The deployment manifests in config/ render with kustomize and are accepted by a real API server.
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -55,5 +56,20 @@ describe('config/ (kustomize)', () => {
     const samples = await kubectl(['apply', '--dry-run=server', '-k', config('samples')]);
     expect(samples.stderr).not.toMatch(/error/i);
     expect(samples.stdout).toContain('signaturepin.signwarden.dev/acme-release created (server dry run)');
+  });
+
+  it('signwarden render-policy prints objects the API server accepts (--dry-run=server)', async () => {
+    const rendered = spawnSync(
+      process.execPath,
+      [fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url)), 'render-policy'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(rendered.status).toBe(0);
+    const applied = await kubectl(['apply', '--dry-run=server', '-f', '-'], { input: rendered.stdout });
+    expect(applied.stderr).toBe('');
+    expect(applied.stdout).toContain('validatingadmissionpolicy.admissionregistration.k8s.io/');
+    expect(applied.stdout.match(/created \(server dry run\)/g)).toHaveLength(5);
   });
 });
