@@ -38,6 +38,8 @@ export const ACCEPT_ANNOTATION = 'signwarden.dev/accept';
 const KIND_LABEL = 'signwarden.dev/drift-kind';
 /** While the inventory is still filling after a start, look again this soon. */
 const INCOMPLETE_RETRY_MS = 2_000;
+/** How often, at most, the baseline and finding gauges are recounted. */
+const GAUGE_INTERVAL_MS = 1_000;
 /** Digests verified by a known signer, remembered so that a later Checking need not block them. */
 const VERIFIED_TTL_MS = 7 * 24 * 3_600_000;
 
@@ -225,26 +227,41 @@ export function continuityController(deps: ContinuityDeps): Controller {
     }
   };
 
+  // The gauges count every baseline and finding: recomputed at most once per GAUGE_INTERVAL_MS,
+  // from the raw objects (the API server validated them against the CRD schema), so that a burst
+  // of reconciles (a restart with thousands of baselines) costs one pass, not one per reconcile.
+  let gaugeTimer: NodeJS.Timeout | undefined;
   const updateGauges = () => {
+    gaugeTimer = undefined;
     metrics.baselines.reset();
-    for (const b of baselineList())
+    for (const b of baselines.list() as { status?: { established?: boolean; corroboration?: string } }[])
       metrics.baselines.inc({
         established: String(b.status?.established === true),
         corroboration: b.status?.corroboration ?? 'None',
       });
     metrics.findings.reset();
-    for (const f of findingList())
+    for (const f of findings.list() as {
+      spec?: { kind?: string };
+      status?: { phase?: string; severity?: string };
+    }[])
       metrics.findings.inc({
-        kind: f.spec.kind,
+        kind: f.spec?.kind ?? 'Unknown',
         phase: f.status?.phase ?? 'Open',
         severity: f.status?.severity ?? 'Low',
       });
+  };
+  const scheduleGauges = () => {
+    gaugeTimer ??= setTimeout(updateGauges, GAUGE_INTERVAL_MS).unref();
   };
 
   const reconcile = async (repository: string) => {
     const now = new Date();
     const baseline = parsed(signingBaselineSchema, baselines.get(objectName(repository)));
-    const existing = findingList().filter((f) => f.spec.repository === repository);
+    // Filtered before parsing: only this repository's findings are validated on each reconcile.
+    const existing = valid(
+      driftFindingSchema,
+      findings.list().filter((f) => repositoryOf(f).includes(repository)),
+    );
     const complete = deps.inventoryComplete();
     const inUse = inventory.uses(repository);
     const last = baseline?.status?.lastObserved;
@@ -303,7 +320,7 @@ export function continuityController(deps: ContinuityDeps): Controller {
       Infinity,
     );
     await deleteFindings(expiry.names, 'resolved longer than --finding-ttl');
-    updateGauges();
+    scheduleGauges();
 
     const delays = [
       plan.requeueAfterMs,
