@@ -10,16 +10,16 @@
 // missed target is reported (MISS), not a failure. Settings (environment): BENCH_DIGESTS (1000),
 // BENCH_REPOSITORIES (200), BENCH_SAMPLE (100), BENCH_COSIGN_SIGNED (20 per key format),
 // BENCH_CONCURRENCY (16, the operator's --verify-concurrency default), BENCH_TIMEOUT_SECONDS (900).
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join } from 'node:path';
 import { binaries } from '../test/e2e/harness/binaries.ts';
 import { startRegistry } from '../test/e2e/harness/registry.ts';
+import { fileStamp, git, root, setting } from './common.ts';
 import { compareWithCosign } from './cosign-compare.ts';
 import type { Kind, Maker, Plan, PlannedDigest } from './plan.ts';
 import { seededRandom, shuffle } from './plan.ts';
@@ -28,12 +28,6 @@ import type { BenchResult } from './report.ts';
 import { markdown, targetsOf } from './report.ts';
 import type { SweepResult } from './sweep.ts';
 
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const setting = (name: string, fallback: number): number => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer`);
-  return value;
-};
 const DIGESTS = setting('BENCH_DIGESTS', 1000);
 const REPOSITORIES = setting('BENCH_REPOSITORIES', 200);
 const SAMPLE = setting('BENCH_SAMPLE', 100);
@@ -88,19 +82,6 @@ async function runSweep(plan: Plan, dir: string, profilePrefix: string): Promise
   return JSON.parse(readFileSync(outPath, 'utf8')) as SweepResult;
 }
 
-function git(): BenchResult['git'] {
-  try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
-      cwd: root,
-      encoding: 'utf8',
-    }).trim();
-    const status = execFileSync('git', ['status', '--porcelain'], { cwd: root, encoding: 'utf8' });
-    return { commit, dirty: status.trim() !== '' };
-  } catch {
-    return { commit: 'unknown', dirty: false };
-  }
-}
-
 const count = <K extends string>(keys: K[]): Partial<Record<K, number>> => {
   const counts: Partial<Record<K, number>> = {};
   for (const k of keys) counts[k] = (counts[k] ?? 0) + 1;
@@ -118,10 +99,7 @@ async function main(): Promise<number> {
   watchdog.unref();
 
   const date = new Date();
-  const stamp = date
-    .toISOString()
-    .replace(/:/g, '-')
-    .replace(/\.\d+Z$/, 'Z');
+  const stamp = fileStamp(date);
   const resultsDir = join(root, '.cache', 'bench');
   mkdirSync(resultsDir, { recursive: true });
   const bin = await binaries();

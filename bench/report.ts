@@ -69,7 +69,7 @@ export function targetsOf(sweep: SweepResult): Target[] {
 }
 
 const row = (cells: (string | number)[]): string => `| ${cells.join(' | ')} |`;
-const table = (head: string[], rows: (string | number)[][]): string =>
+export const table = (head: string[], rows: (string | number)[][]): string =>
   [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
 
 export function markdown(r: BenchResult): string {
