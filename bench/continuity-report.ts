@@ -127,7 +127,6 @@ export interface ContinuityResult {
 }
 
 const round = (n: number, digits = 0): number => Math.round(n * 10 ** digits) / 10 ** digits;
-const total = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
 
 export function summary(values: (number | null)[]): { p50: number; p95: number; max: number } {
   const present = values.filter((v) => v !== null);
@@ -312,5 +311,3 @@ export function markdown(r: ContinuityResult): string {
   }
   return out.join('\n');
 }
-
-export const writesTotal = total;
