@@ -2,6 +2,7 @@
 // a key being processed is never processed concurrently (an add meanwhile queues it again
 // afterwards), failures are retried with per-key exponential backoff, and delayed adds keep the
 // earliest deadline.
+import { setImmediate } from 'node:timers/promises';
 import type { BackoffPolicy } from './backoff.ts';
 import { backoffDelay } from './backoff.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -120,6 +121,9 @@ export class WorkQueue {
         this.processing.delete(key);
         if (this.dirty.has(key) && !this.stopping) this.push(key);
       }
+      // A reconcile that writes nothing never awaits real I/O: yield between keys so that a burst
+      // of thousands of keys cannot starve health checks, watches and registry replies.
+      await setImmediate();
     }
   }
 }
