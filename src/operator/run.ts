@@ -27,6 +27,8 @@ import { createMetrics } from '../observability/metrics.ts';
 
 const RETRY_BACKOFF = { baseMs: 500, maxMs: 60_000 };
 const WATCH_BACKOFF = { baseMs: 1_000, maxMs: 30_000 };
+/** How often the start-up checks whether every informer has listed. */
+const SYNC_POLL_MS = 100;
 /** A baseline signer's lastSeen and a finding's lastDetected move at most this often. */
 const HEARTBEAT_MS = 3_600_000;
 
@@ -183,8 +185,21 @@ export async function run(config: RunConfig): Promise<number> {
   logger.info('serving health and metrics', { address: config.httpAddress });
 
   for (const informer of informers) await informer.start();
-  if (elector) elector.start();
-  else startControllers();
+  // Campaign (or, without election, start the controllers) only once every informer has listed:
+  // a leader reconciling from a half-filled cache could overwrite what it has not seen yet.
+  const synced = new Promise<void>((resolve) => {
+    const check = setInterval(() => {
+      if (stopping || informers.every((i) => i.synced)) {
+        clearInterval(check);
+        resolve();
+      }
+    }, SYNC_POLL_MS);
+  });
+  void synced.then(() => {
+    if (stopping) return;
+    if (elector) elector.start();
+    else startControllers();
+  });
 
   const signal = await stopRequested;
   stopping = true;
