@@ -1,7 +1,9 @@
 // What every bench shares: where the repository is, settings from the environment, the commit
 // measured and the stamp of a results file.
 import { execFileSync } from 'node:child_process';
-import { dirname } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository's root directory. */
@@ -34,3 +36,33 @@ export const fileStamp = (date: Date): string =>
     .toISOString()
     .replace(/:/g, '-')
     .replace(/\.\d+Z$/, 'Z');
+
+/** The 1-minute load average, to one decimal: above the CPU count, other work shared the machine. */
+export const loadNow = (): number => Math.round(loadavg()[0]! * 10) / 10;
+
+/** The machine a bench ran on. */
+export interface Machine {
+  cpus: number;
+  cpuModel: string;
+  memoryGiB: number;
+  node: string;
+  platform: string;
+  /** 1-minute load average when the bench started and ended. */
+  loadAverage: { start: number; end: number };
+}
+
+export const machine = (loadAtStart: number): Machine => ({
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+  memoryGiB: Math.round(totalmem() / 1024 ** 3),
+  node: process.version,
+  platform: `${process.platform}/${process.arch}`,
+  loadAverage: { start: loadAtStart, end: loadNow() },
+});
+
+/** Where results are written (.cache/bench), created if missing. */
+export function resultsDirectory(): string {
+  const dir = join(root, '.cache', 'bench');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}

@@ -3,6 +3,7 @@
 import { percentile } from './plan.ts';
 import type { Target } from './report.ts';
 import { table } from './report.ts';
+import type { Machine } from './common.ts';
 
 /** One unsigned digest deployed into an established repository, timed from the Deployment's patch. */
 export interface Detection {
@@ -40,14 +41,7 @@ export interface Pass {
 export interface ContinuityResult {
   date: string;
   git: { commit: string; dirty: boolean };
-  machine: {
-    cpus: number;
-    cpuModel: string;
-    memoryGiB: number;
-    node: string;
-    platform: string;
-    loadAverage: { start: number; end: number };
-  };
+  machine: Machine;
   versions: { kubernetes: string; registry: string };
   settings: {
     repositories: number;

@@ -15,9 +15,8 @@
 // BENCH_FULL_RECONCILE_SECONDS (90: how long to wait for the first full reconcile after the
 // restart), BENCH_CONTINUITY_TIMEOUT_SECONDS (600).
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
-import { cpus, loadavg, totalmem } from 'node:os';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
@@ -43,7 +42,7 @@ import type { Image } from '../test/e2e/harness/signing/publish.ts';
 import { publishBundle, pushRandomImage } from '../test/e2e/harness/signing/publish.ts';
 import { createTestSigstore } from '../test/e2e/harness/signing/test-sigstore.ts';
 import type { TestSigstore } from '../test/e2e/harness/signing/test-sigstore.ts';
-import { fileStamp, git, root, setting } from './common.ts';
+import { fileStamp, git, loadNow, machine, resultsDirectory, setting } from './common.ts';
 import type { ContinuityResult, Detection, Pass } from './continuity-report.ts';
 import { markdown, summary, targetsOf } from './continuity-report.ts';
 import type { KubeApi } from './kube-api.ts';
@@ -753,7 +752,7 @@ async function restart(
 
 async function main(): Promise<number> {
   const started = Date.now();
-  const loadAtStart = round(loadavg()[0]!, 1);
+  const loadAtStart = loadNow();
   const watchdog = setTimeout(() => {
     log(`bench: continuity not done within ${TIMEOUT_SECONDS} s, giving up`);
     process.exit(2); // the operator, control plane and registry go with this process (harness cleanup)
@@ -761,8 +760,7 @@ async function main(): Promise<number> {
   watchdog.unref();
   const date = new Date();
   const stamp = fileStamp(date);
-  const resultsDir = join(root, '.cache', 'bench');
-  mkdirSync(resultsDir, { recursive: true });
+  const resultsDir = resultsDirectory();
   const bin = await binaries();
 
   log('continuity: starting a control plane, a registry and the test Sigstore (loopback)');
@@ -838,14 +836,7 @@ async function main(): Promise<number> {
     const partial: Omit<ContinuityResult, 'targets'> = {
       date: date.toISOString(),
       git: git(),
-      machine: {
-        cpus: cpus().length,
-        cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
-        memoryGiB: Math.round(totalmem() / 1024 ** 3),
-        node: process.version,
-        platform: `${process.platform}/${process.arch}`,
-        loadAverage: { start: loadAtStart, end: round(loadavg()[0]!, 1) },
-      },
+      machine: machine(loadAtStart),
       versions: {
         kubernetes: bin.kubernetesVersion,
         registry: /registry-(v[^/]+)/.exec(bin.registry)?.[1] ?? basename(bin.registry),

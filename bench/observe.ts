@@ -13,13 +13,13 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { binaries } from '../test/e2e/harness/binaries.ts';
 import { startRegistry } from '../test/e2e/harness/registry.ts';
-import { fileStamp, git, root, setting } from './common.ts';
+import { fileStamp, git, loadNow, machine, resultsDirectory, root, setting } from './common.ts';
 import { compareWithCosign } from './cosign-compare.ts';
 import type { Kind, Maker, Plan, PlannedDigest } from './plan.ts';
 import { seededRandom, shuffle } from './plan.ts';
@@ -90,7 +90,7 @@ const count = <K extends string>(keys: K[]): Partial<Record<K, number>> => {
 
 async function main(): Promise<number> {
   const started = Date.now();
-  const loadAtStart = Math.round(loadavg()[0]! * 10) / 10;
+  const loadAtStart = loadNow();
   const watchdog = setTimeout(() => {
     log(`bench: not done within ${TIMEOUT_SECONDS} s, giving up`);
     sweeping?.kill('SIGKILL');
@@ -100,8 +100,7 @@ async function main(): Promise<number> {
 
   const date = new Date();
   const stamp = fileStamp(date);
-  const resultsDir = join(root, '.cache', 'bench');
-  mkdirSync(resultsDir, { recursive: true });
+  const resultsDir = resultsDirectory();
   const bin = await binaries();
   log('starting a registry (distribution, loopback, no referrers API)');
   const registry = await startRegistry();
@@ -180,15 +179,7 @@ async function main(): Promise<number> {
     const result: BenchResult = {
       date: date.toISOString(),
       git: git(),
-      machine: {
-        cpus: cpus().length,
-        cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
-        memoryGiB: Math.round(totalmem() / 1024 ** 3),
-        node: process.version,
-        platform: `${process.platform}/${process.arch}`,
-        loadAverage: { start: loadAtStart, end: Math.round(loadavg()[0]! * 10) / 10 },
-        nodeOptions: process.env.NODE_OPTIONS ?? '',
-      },
+      machine: { ...machine(loadAtStart), nodeOptions: process.env.NODE_OPTIONS ?? '' },
       versions: {
         cosign: cosign.version,
         registry: /registry-(v[^/]+)/.exec(bin.registry)?.[1] ?? basename(bin.registry),

@@ -3,6 +3,7 @@
 import type { CosignComparison } from './cosign-compare.ts';
 import type { Kind, Maker } from './plan.ts';
 import type { PhaseResult, SweepResult } from './sweep.ts';
+import type { Machine } from './common.ts';
 
 export interface Target {
   figure: string;
@@ -14,14 +15,7 @@ export interface Target {
 export interface BenchResult {
   date: string;
   git: { commit: string; dirty: boolean };
-  machine: {
-    cpus: number;
-    cpuModel: string;
-    memoryGiB: number;
-    node: string;
-    platform: string;
-    /** 1-minute load average when the bench started and ended: above the CPU count, others were busy too. */
-    loadAverage: { start: number; end: number };
+  machine: Machine & {
     /** NODE_OPTIONS the sweep ran with (an --import preload marks an experiment), if any. */
     nodeOptions: string;
   };
