@@ -280,6 +280,16 @@ describe('the generated policy', () => {
       { digest: VIOLATING, decision: { admit: false, finding }, findingName: 'nginx-unsigned-e2e' },
     ],
   };
+  // No baseline or pin: only its Invalid digest is published.
+  const unguarded: GuardedRepository = {
+    repository: 'ghcr.io/someone/tampered',
+    guarded: false,
+    source: 'driftfindings',
+    expected: [],
+    digests: [
+      { digest: VIOLATING, decision: { admit: false, finding }, findingName: 'tampered-invalid-e2e' },
+    ],
+  };
   const deployment = (namespace: string, image: string) =>
     JSON.stringify({
       apiVersion: 'apps/v1',
@@ -296,8 +306,8 @@ describe('the generated policy', () => {
   beforeAll(async () => {
     deny = await freshNamespace({ 'signwarden.dev/enforcement': 'deny' });
     warn = await freshNamespace({ 'signwarden.dev/enforcement': 'warn' });
-    await publish(deny, [nginx]);
-    await publish(warn, [nginx]);
+    await publish(deny, [nginx, unguarded]);
+    await publish(warn, [nginx, unguarded]);
     await eventually(
       async () => {
         const admitted = await dryRun(pod(deny, `nginx@${VERIFIED}`));
@@ -340,6 +350,14 @@ describe('the generated policy', () => {
   it('admits a repository it has never seen', async () => {
     const admitted = await dryRun(pod(deny, 'ghcr.io/someone/new:latest'));
     expect(admitted.code, admitted.stderr).toBe(0);
+  });
+
+  it('denies a digest known to violate in a repository with no history, and nothing else of it', async () => {
+    const denied = await dryRun(pod(deny, `ghcr.io/someone/tampered@${VIOLATING}`));
+    expect(denied.code).not.toBe(0);
+    expect(denied.stderr).toContain('kubectl get driftfinding tampered-invalid-e2e');
+    expect((await dryRun(pod(deny, `ghcr.io/someone/tampered@${VERIFIED}`))).code).toBe(0);
+    expect((await dryRun(pod(deny, 'ghcr.io/someone/tampered:v1'))).code).toBe(0);
   });
 
   it('denies a tag that did not resolve to a verified digest', async () => {

@@ -80,6 +80,17 @@ describe('generateParameters', () => {
     for (const key of Object.keys(configMap.data)) expect(key).toMatch(/^[-._a-zA-Z0-9]{1,253}$/);
   });
 
+  it('publishes only the violating digests of an unguarded repository, and no repository record', () => {
+    const { configMap } = generateParameters({
+      namespace: 'payments',
+      repositories: [{ ...repo, guarded: false }],
+    });
+    expect(configMap.data).toEqual({
+      [dataKey('D', `${digest('2')}@ghcr.io/acme/api`)]:
+        `\n${digest('2')}@ghcr.io/acme/api -api-unsigned-1\n`,
+    });
+  });
+
   it('is deterministic whatever the input order', () => {
     const other = { ...repo, repository: 'docker.io/library/nginx', source: 'signaturepin/nginx' };
     const a = generateParameters({ namespace: 'n', repositories: [repo, other] });

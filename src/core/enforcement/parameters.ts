@@ -10,6 +10,7 @@
 // upper-case letters) share a value and never each other's verdicts.
 //
 //   R.<repository>             `<repository> <source> <expected signers>`: the repository is guarded
+//                              (an unguarded repository has no R record, only its violating digests)
 //   D.<digest@repository>      `<digest@repository> +` verified, `+accepted` accepted, `-<finding>` known to violate
 //   T.<repository:tag>         `<repository:tag> +` the tag resolved to an admitted digest, `-<finding>` to a violating one
 //   overflow                   present when the verdicts did not fit: every repository counts as guarded
@@ -61,6 +62,11 @@ export interface DigestVerdict {
 export interface GuardedRepository {
   /** Canonical repository key. */
   repository: string;
+  /**
+   * False for a repository with neither an established baseline nor a pin: only its digests known to
+   * violate (Invalid) are published, and admission denies just those. Default true.
+   */
+  guarded?: boolean;
   /** What guards it, as `kubectl get` takes it: `signingbaseline/NAME` or `signaturepin/NAME`. */
   source: string;
   /** Expected signers, human-readable (untrusted text: sanitized and bounded here). */
@@ -125,13 +131,15 @@ export function generateParameters(input: ParametersInput): ParametersResult {
   const records: { kind: RecordKind; text: string; payload: string; priority: number }[] = [];
   for (const repo of [...input.repositories].sort((a, b) => compare(a.repository, b.repository))) {
     if (!RECORD_TEXT.test(repo.repository)) continue;
+    const guarded = repo.guarded !== false;
     const source = RECORD_TEXT.test(repo.source) ? repo.source : 'driftfindings';
     const expected = sanitizeLine(repo.expected.join(', ') || 'none recorded');
-    records.push({ kind: 'R', text: repo.repository, payload: `${source} ${expected}`, priority: 0 });
+    if (guarded)
+      records.push({ kind: 'R', text: repo.repository, payload: `${source} ${expected}`, priority: 0 });
     const verdicts = new Map<string, Verdict>();
     for (const d of repo.digests) {
       const found = verdictOf(d);
-      if (!found || !RECORD_TEXT.test(d.digest)) continue;
+      if (!found || !RECORD_TEXT.test(d.digest) || (!guarded && found.kind !== 'violates')) continue;
       // A finding name is an object name; anything else must not reach a record.
       const verdict: Verdict =
         found.kind === 'violates' && !FINDING_NAME.test(found.findingName)
@@ -145,7 +153,7 @@ export function generateParameters(input: ParametersInput): ParametersResult {
         priority: verdict.kind === 'violates' ? 3 : 1,
       });
     }
-    for (const { tag, digest } of repo.tags ?? []) {
+    for (const { tag, digest } of guarded ? (repo.tags ?? []) : []) {
       const verdict = verdicts.get(digest);
       if (!verdict || !RECORD_TEXT.test(tag)) continue;
       records.push({

@@ -14,6 +14,11 @@ export interface PolicyOptions {
   operatorNamespace: string;
   /** The operator's service account: the only writer of the parameters ConfigMaps. */
   operatorServiceAccount: string;
+  /**
+   * The user name the operator authenticates as, when known (it asks the API server who it is):
+   * overrides the service account's user name in the guard.
+   */
+  operatorUsername?: string;
   /** Namespaces never enforced, whatever their label. Default: the operator's and kube-system. */
   excludedNamespaces?: readonly string[];
   /** `--require-digests`: a tag reference into a guarded repository is always denied. */
@@ -78,14 +83,15 @@ export function generatePolicy(options: PolicyOptions): GeneratedPolicy {
   const violatingDigest = hasRecord('D', DIGEST_TEXT, '-');
   const admittedTag = hasRecord('T', TAG_TEXT, '+');
   const violatingTag = hasRecord('T', TAG_TEXT, '-');
-  // A Pod is the gate: a guarded repository is admitted only by an admitted digest, or a tag that
-  // resolved to one. A template is denied only for what is known to violate (or can never pass).
+  // A Pod is the gate: a digest known to violate is denied in any repository (Invalid needs no
+  // history); a guarded repository is admitted only by an admitted digest, or a tag that resolved to
+  // one. A template is denied only for what is known to violate (or can never pass).
   const admitted =
-    `r.valid != "" && (!${guarded} || ` +
-    `(r.digest != "" ? ${admittedDigest} : ${requireDigests ? 'false' : admittedTag}))`;
+    `r.valid != "" && (r.digest != "" ? !${violatingDigest} && (!${guarded} || ${admittedDigest}) : ` +
+    `!${guarded} || ${requireDigests ? 'false' : admittedTag})`;
   const violates =
-    `r.valid == "" || (${guarded} && ` +
-    `(r.digest != "" ? ${violatingDigest} : ${requireDigests ? 'true' : violatingTag}))`;
+    `r.valid == "" || (r.digest != "" ? ${violatingDigest} : ` +
+    `${guarded} && ${requireDigests ? 'true' : violatingTag})`;
 
   const shown = `(r.image.matches(r'^[\\x20-\\x7e]{1,256}$') ? "\\"" + r.image + "\\"" : "(unprintable or over 256 characters)")`;
   const repoLine = `${lookup('R', 'r.key')}.split("\\n").filter(l, l.startsWith(r.key + " ")).map(l, l.substring(size(r.key) + 1).split(" ", 2))`;
@@ -197,7 +203,9 @@ export function generatePolicy(options: PolicyOptions): GeneratedPolicy {
     },
   });
 
-  const operator = `system:serviceaccount:${options.operatorNamespace}:${options.operatorServiceAccount}`;
+  const operator =
+    options.operatorUsername ??
+    `system:serviceaccount:${options.operatorNamespace}:${options.operatorServiceAccount}`;
   const guardName = `${name}-parameters-guard`;
   const guard = {
     policy: {
@@ -220,7 +228,8 @@ export function generatePolicy(options: PolicyOptions): GeneratedPolicy {
         },
         validations: [
           {
-            expression: `request.userInfo.username == "${operator}"`,
+            // JSON string escapes are valid CEL string escapes: any user name is a literal.
+            expression: `request.userInfo.username == ${JSON.stringify(operator)}`,
             message: `only signwarden (${operator}) writes the enforcement parameters ConfigMap ${parametersName}`,
             reason: 'Forbidden',
           },
