@@ -54,10 +54,11 @@ cluster-down: deps ## Stop what cluster-up started.
 demo: deps tools ## The product tour on a local control plane.
 	$(NODE) hack/demo.ts
 
-bench: deps tools ## Benchmarks on loopback: digests judged beside cosign verify; continuity figures (docs/performance.md). BENCH_ONLY=observe|continuity runs one.
-	@case "$${BENCH_ONLY:-}" in ''|observe|continuity) ;; *) echo "BENCH_ONLY must be observe or continuity" >&2; exit 2;; esac
-	@if [ "$${BENCH_ONLY:-}" != continuity ]; then $(NODE) bench/observe.ts; fi
-	@if [ "$${BENCH_ONLY:-}" != observe ]; then $(NODE) bench/continuity.ts; fi
+bench: deps tools ## Benchmarks on loopback: digests judged beside cosign verify; continuity figures; enforcement cost (docs/performance.md). BENCH_ONLY=observe|continuity|enforcement runs one.
+	@case "$${BENCH_ONLY:-}" in ''|observe|continuity|enforcement) ;; *) echo "BENCH_ONLY must be observe, continuity or enforcement" >&2; exit 2;; esac
+	@if [ -z "$${BENCH_ONLY:-}" ] || [ "$$BENCH_ONLY" = observe ]; then $(NODE) bench/observe.ts; fi
+	@if [ -z "$${BENCH_ONLY:-}" ] || [ "$$BENCH_ONLY" = continuity ]; then $(NODE) bench/continuity.ts; fi
+	@if [ -z "$${BENCH_ONLY:-}" ] || [ "$$BENCH_ONLY" = enforcement ]; then $(NODE) bench/enforcement.ts; fi
 
 IMG ?= signwarden:dev
 image: ## Build the container image (needs a Docker engine).

@@ -1,0 +1,210 @@
+// The enforcement bench's results: the JSON written to .cache/bench/enforcement-*.json and the tables
+// printed (docs/performance.md keeps a copy of them).
+import type { Machine } from './common.ts';
+import { percentile } from './plan.ts';
+import { table } from './report.ts';
+
+/** GOAL of issue 5: Pod creation with enforcement at most 10 % slower than without. */
+export const RATIO_GOAL = 1.1;
+
+export interface Latency {
+  samples: number;
+  p50: number;
+  p95: number;
+  mean: number;
+  max: number;
+}
+
+/** One kind of namespace Pods were created in, in turn with the others. */
+export interface Arm {
+  name: string;
+  namespace: string;
+  /** The namespace's signwarden.dev/enforcement label, if any. */
+  label: string | null;
+  /** Digests in its parameters ConfigMap (none when unenforced). */
+  digests: number | null;
+  latencyMs: Latency;
+  /** Measured creations answered 201 (every one must be). */
+  admitted: number;
+}
+
+/** One namespace's parameters ConfigMap: generated, applied, read back. */
+export interface ParametersFigures {
+  namespace: string;
+  digests: number;
+  repositories: number;
+  tags: number;
+  /** generateParameters, median of several runs. */
+  generateMs: number;
+  /** Records kept, by kind. */
+  records: { R: number; D: number; T: number };
+  keys: number;
+  dropped: number;
+  overflow: boolean;
+  /** Admitted digests of the input, and how many of them the ConfigMap lists. */
+  admittedDigests: number;
+  admittedListed: number;
+  dataKeyBytes: number;
+  dataValueBytes: number;
+  /** What the data would need without the 900,000-byte bound (same costing). */
+  unboundedDataBytes: number;
+  /** JSON.stringify of the generated object. */
+  generatedJsonBytes: number;
+  /** Created as the operator's service account: HTTP status and time. */
+  create: { status: number; ms: number; error?: string };
+  /** The object as the API server returns it (managedFields included): JSON, and protobuf as etcd stores it. */
+  storedJsonBytes: number | null;
+  storedProtobufBytes: number | null;
+  managedFieldsJsonBytes: number | null;
+}
+
+/** A figure against its goal; a miss is reported, not a failure of the bench. */
+export interface Target {
+  figure: string;
+  value: number | string;
+  target: string;
+  pass: boolean;
+}
+
+export interface Check {
+  what: string;
+  expected: string;
+  got: string;
+  pass: boolean;
+}
+
+export interface EnforcementResult {
+  date: string;
+  git: { commit: string; dirty: boolean };
+  machine: Machine;
+  versions: { kubernetes: string };
+  settings: { pods: number; warmup: number };
+  setupSeconds: number;
+  /** Milliseconds from the bindings' creation until a deny namespace denied as the policy says. */
+  policyEffectiveMs: number;
+  parameters: ParametersFigures[];
+  arms: Arm[];
+  /** enforced / unenforced, per enforced arm. */
+  ratios: { arm: string; p50: number; mean: number }[];
+  /** Median over rounds of (enforced − unenforced) of the same round, ms. */
+  pairedDifferenceMs: { arm: string; median: number }[];
+  checks: Check[];
+  targets: Target[];
+  correct: boolean;
+  problems: string[];
+  totalSeconds: number;
+}
+
+const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+export function latency(values: readonly number[]): Latency {
+  const mean = values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+  return {
+    samples: values.length,
+    p50: round(percentile(values, 50)),
+    p95: round(percentile(values, 95)),
+    mean: round(mean),
+    max: round(percentile(values, 100)),
+  };
+}
+
+export function targetsOf(r: Pick<EnforcementResult, 'ratios' | 'parameters'>): Target[] {
+  return [
+    ...r.ratios.flatMap((x) => [
+      {
+        figure: `Pod create, ${x.arm} / unenforced, p50`,
+        value: x.p50,
+        target: `≤ ${RATIO_GOAL}`,
+        pass: x.p50 <= RATIO_GOAL,
+      },
+      {
+        figure: `Pod create, ${x.arm} / unenforced, mean`,
+        value: x.mean,
+        target: `≤ ${RATIO_GOAL}`,
+        pass: x.mean <= RATIO_GOAL,
+      },
+    ]),
+    ...r.parameters.map((p) => ({
+      figure: `parameters of ${p.digests.toLocaleString('en')} digests: every admitted digest listed`,
+      value: p.overflow ? `no: ${p.admittedListed} of ${p.admittedDigests}, overflow` : 'yes',
+      target: 'yes',
+      pass: !p.overflow && p.create.status === 201,
+    })),
+  ];
+}
+
+const kib = (bytes: number | null): string => (bytes === null ? '-' : `${round(bytes / 1024, 1)} KiB`);
+
+export function markdown(r: EnforcementResult): string {
+  const m = r.machine;
+  const out: string[] = [
+    `${r.date}, commit ${r.git.commit}${r.git.dirty ? ' (with uncommitted changes)' : ''}; ${m.cpus} × ${m.cpuModel}, ` +
+      `${m.memoryGiB} GiB; Node ${m.node}; Kubernetes ${r.versions.kubernetes}. ` +
+      `Load average ${m.loadAverage.start} before the bench started, ${m.loadAverage.end} at the end` +
+      (m.loadAverage.start > m.cpus
+        ? ' (**more than the CPUs before the bench started: other work shared the machine**).'
+        : '.'),
+    '',
+    table(
+      ['figure', 'value', 'target', ''],
+      r.targets.map((t) => [t.figure, t.value, t.target, t.pass ? 'PASS' : 'MISS']),
+    ),
+    '',
+    table(
+      ['Pod create (POST → 201), ms', 'namespace', 'samples', 'p50', 'p95', 'mean', 'max', 'admitted'],
+      r.arms.map((a) => [
+        a.name,
+        a.label === null ? `unlabelled` : `${a.label}, ${a.digests?.toLocaleString('en')} digests`,
+        a.latencyMs.samples,
+        a.latencyMs.p50,
+        a.latencyMs.p95,
+        a.latencyMs.mean,
+        a.latencyMs.max,
+        a.admitted,
+      ]),
+    ),
+    '',
+    `${r.settings.pods} Pods per namespace after ${r.settings.warmup} rounds of warm-up, created one at a time, ` +
+      `the namespaces in turn (the order rotated every round). Each Pod: two containers and an init ` +
+      `container, all by digest in guarded repositories. Median difference within a round: ` +
+      r.pairedDifferenceMs.map((d) => `${d.arm} ${d.median} ms`).join(', ') +
+      `. The policy denied as expected ${r.policyEffectiveMs} ms after the bindings were created.`,
+    '',
+    table(
+      [
+        'parameters',
+        'repositories',
+        'tags',
+        'generate ms',
+        'records R/D/T',
+        'dropped',
+        'overflow',
+        'data (keys + values)',
+        'unbounded',
+        'stored JSON',
+        'stored protobuf',
+        'created',
+      ],
+      r.parameters.map((p) => [
+        `${p.digests.toLocaleString('en')} digests`,
+        p.repositories,
+        p.tags,
+        p.generateMs,
+        `${p.records.R}/${p.records.D}/${p.records.T}`,
+        p.dropped,
+        p.overflow ? `yes: ${p.admittedListed} of ${p.admittedDigests} admitted digests listed` : 'no',
+        `${kib(p.dataKeyBytes + p.dataValueBytes)} (${kib(p.dataKeyBytes)} + ${kib(p.dataValueBytes)})`,
+        kib(p.unboundedDataBytes),
+        `${kib(p.storedJsonBytes)} (managedFields ${kib(p.managedFieldsJsonBytes)})`,
+        kib(p.storedProtobufBytes),
+        p.create.status === 201 ? `201 in ${p.create.ms} ms` : `${p.create.status}: ${p.create.error ?? ''}`,
+      ]),
+    ),
+    '',
+    table(
+      ['check', 'expected', 'got', ''],
+      r.checks.map((c) => [c.what, c.expected, c.got, c.pass ? 'ok' : 'FAILED']),
+    ),
+  ];
+  return out.join('\n');
+}
