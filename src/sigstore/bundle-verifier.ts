@@ -21,6 +21,7 @@ import type { SignedEntity, TrustMaterial } from '@sigstore/verify';
 import { z } from 'zod';
 import { digestOf, formatDigest } from './artifact-digest.ts';
 import type { ArtifactDigest } from './artifact-digest.ts';
+import { memoizeCertificate } from './certificate-memo.ts';
 import { certificateIdentity, hasCodeSigningUsage, keylessSigner } from './certificate-identity.ts';
 import { classifyVerificationFailure, issuedByTrustedCA } from './failure-classification.ts';
 import { parseStatement, statementCoverage } from './in-toto-statement.ts';
@@ -164,6 +165,7 @@ export function verifyBundle(input: BundleVerificationInput): VerificationResult
   let entity: SignedEntity;
   try {
     entity = toSignedEntity(bundle, bytes);
+    if (entity.key.$case === 'certificate') memoizeCertificate(entity.key.certificate);
   } catch (error) {
     return invalid(
       `malformed bundle: a certificate or timestamp does not parse (${escapeUntrusted(String(error))})`,

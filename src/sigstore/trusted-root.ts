@@ -7,6 +7,7 @@ import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toTrustMaterial } from '@sigstore/verify';
 import type { TrustMaterial, VerifierOptions } from '@sigstore/verify';
 import { z } from 'zod';
+import { memoizeTrustMaterial } from './certificate-memo.ts';
 
 export interface TrustRoot {
   /** Where the root came from, for messages: "public-good (embedded)" or a file name. */
@@ -90,6 +91,7 @@ export function parseTrustedRoot(text: string, source: string): TrustRoot | { er
     const root = TrustedRoot.fromJSON(json);
     // Parses every certificate and log key now, so a bad root fails here and not at first use.
     const material = toTrustMaterial(root);
+    memoizeTrustMaterial(material);
     return { source, root, material };
   } catch (error) {
     return {
