@@ -14,6 +14,7 @@ import { parseManifest } from './manifest-body.ts';
 import { essence, manifestAccept, mediaTypes } from './media-types.ts';
 import { nextLink } from './link-header.ts';
 import { checkReference, isTag, referrersTag } from './names.ts';
+import { ReferrersSupport } from './referrers-support.ts';
 import { RegistryError } from './registry-error.ts';
 import type { SendRequest, Target } from './registry-transport.ts';
 import { RegistryTransport } from './registry-transport.ts';
@@ -64,6 +65,9 @@ export interface ListTagsOptions extends CallOptions {
   maxPages?: number;
 }
 
+/** listReferrers could not read the referrers tag (the registry has no referrers API), not the API. */
+export class ReferrersTagError extends RegistryError {}
+
 /** Statuses of a referrers API request that mean the registry has no such API. */
 const NO_REFERRERS_API = new Set([400, 404, 405, 406, 501]);
 /**
@@ -77,8 +81,7 @@ const NO_HEAD = new Set([400, 405, 501]);
 export class RegistryClient {
   private transport: RegistryTransport;
   private credentials: CredentialProvider;
-  /** Registry origins without the referrers API, until when. */
-  private withoutReferrersApi = new Map<string, number>();
+  private referrers = new ReferrersSupport(NO_REFERRERS_API_MEMO_MS);
 
   constructor(options: RegistryClientOptions = {}) {
     this.transport = new RegistryTransport(options);
@@ -89,7 +92,7 @@ export class RegistryClient {
   withCredentials(credentials: CredentialProvider): RegistryClient {
     const client = new RegistryClient();
     client.transport = this.transport;
-    client.withoutReferrersApi = this.withoutReferrersApi;
+    client.referrers = this.referrers;
     client.credentials = credentials;
     return client;
   }
@@ -162,22 +165,21 @@ export class RegistryClient {
     let url = new URL(`${origin}/v2/${repository}/referrers/${digest}`);
     if (artifactType !== undefined) url.searchParams.set('artifactType', artifactType);
     const wanted = (d: Descriptor): boolean => artifactType === undefined || d.artifactType === artifactType;
-    if ((this.withoutReferrersApi.get(origin) ?? 0) > Date.now())
+    const route = await this.referrers.route(origin);
+    if (route === 'tag') return this.referrersFromTag(target, digest, wanted, options.signal);
+    let reply: ExchangeReply;
+    try {
+      reply = await this.send(target, referrersRequest(url, this.limits), options.signal);
+      if (NO_REFERRERS_API.has(reply.status)) this.referrers.absent(origin);
+      else if (reply.status >= 200 && reply.status < 300) this.referrers.served(origin);
+    } finally {
+      if (route !== 'api') route.probe();
+    }
+    if (NO_REFERRERS_API.has(reply.status))
       return this.referrersFromTag(target, digest, wanted, options.signal);
     const found = new Map<string, Descriptor>();
     for (let page = 1; ; page++) {
-      const request = {
-        method: 'GET',
-        url,
-        accept: mediaTypes.ociIndex,
-        maxBytes: this.limits.maxManifestBytes,
-        what: 'referrers',
-      } as const;
-      const reply = await this.send(target, request, options.signal);
-      if (page === 1 && NO_REFERRERS_API.has(reply.status)) {
-        this.withoutReferrersApi.set(origin, Date.now() + NO_REFERRERS_API_MEMO_MS);
-        return this.referrersFromTag(target, digest, wanted, options.signal);
-      }
+      if (page > 1) reply = await this.send(target, referrersRequest(url, this.limits), options.signal);
       if (reply.status < 200 || reply.status >= 300) throw statusError(reply, 'referrers');
       const type = essence(reply.headers.get('content-type'));
       if (type !== mediaTypes.ociIndex)
@@ -362,14 +364,24 @@ export class RegistryClient {
     try {
       index = await this.fetchManifest(target, referrersTag(digest), signal);
     } catch (error) {
-      if (error instanceof RegistryError && error.kind === 'NotFound')
-        return { descriptors: [], via: 'ReferrersTag' };
-      throw error;
+      if (!(error instanceof RegistryError)) throw error;
+      if (error.kind === 'NotFound') return { descriptors: [], via: 'ReferrersTag' };
+      throw new ReferrersTagError(error.kind, error.message, { status: error.status, cause: error });
     }
     if (index.kind !== 'index')
-      throw new RegistryError('BadResponse', 'referrers tag does not hold an index');
+      throw new ReferrersTagError('BadResponse', 'referrers tag does not hold an index');
     return { descriptors: index.manifest.manifests.filter(wanted), via: 'ReferrersTag' };
   }
+}
+
+function referrersRequest(url: URL, limits: Readonly<RegistryLimits>): SendRequest {
+  return {
+    method: 'GET',
+    url,
+    accept: mediaTypes.ociIndex,
+    maxBytes: limits.maxManifestBytes,
+    what: 'referrers',
+  };
 }
 
 /** The RegistryError for a status that is not a success. */

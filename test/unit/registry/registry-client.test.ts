@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RegistryClientOptions } from '../../../src/registry/registry-client.ts';
-import { RegistryClient } from '../../../src/registry/registry-client.ts';
+import { ReferrersTagError, RegistryClient } from '../../../src/registry/registry-client.ts';
 import type { RegistryRequestInfo } from '../../../src/registry/http-exchange.ts';
 import { digestOf } from '../../../src/registry/digest.ts';
 import { mediaTypes } from '../../../src/registry/media-types.ts';
@@ -623,6 +623,38 @@ describe('listReferrers', () => {
       manifestPath(tag),
       manifestPath(tag),
     ]);
+  });
+
+  it('judgements that start at once probe the API once, then all read the tag', async () => {
+    const first = client();
+    const got = await Promise.all(Array.from({ length: 8 }, () => first.listReferrers(repo(), imageDigest)));
+    expect(got.every((g) => g.via === 'ReferrersTag')).toBe(true);
+    const paths = registry.requests.map((r) => r.url.split('?')[0]);
+    expect(paths.filter((p) => p === referrersPath)).toHaveLength(1);
+    expect(paths).toHaveLength(9);
+  });
+
+  it('a probe without an answer leaves the others to ask on their own', async () => {
+    let answered = 0;
+    registry.serve({
+      [`GET ${referrersPath}`]: (req, res, url) => {
+        if (answered++ === 0) return res.socket?.destroy(); // the probe: no answer at all
+        return serveIndex([signature])(req, res, url);
+      },
+    });
+    const shared = client();
+    const settled = await Promise.allSettled(
+      Array.from({ length: 4 }, () => shared.listReferrers(repo(), imageDigest)),
+    );
+    expect(settled.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect(registry.requests).toHaveLength(4);
+  });
+
+  it('a failure to read the referrers tag says so (ReferrersTagError)', async () => {
+    const tag = `sha256-${imageDigest.slice('sha256:'.length)}`;
+    registry.serve({ [`GET ${manifestPath(tag)}`]: (_req, res) => json(res, 500, {}) });
+    const error = await expectKind(client().listReferrers(repo(), imageDigest), 'RegistryError');
+    expect(error).toBeInstanceOf(ReferrersTagError);
   });
 
   it('no API and no referrers tag: none, via the tag', async () => {
