@@ -10,6 +10,7 @@ import type { FoundSignature, UnreadPlace } from '../core/posture.ts';
 import { indexMediaTypes, mediaTypes } from '../registry/media-types.ts';
 import { legacySignatureTag } from '../registry/names.ts';
 import { RegistryError, checkingReasonOf } from '../registry/registry-error.ts';
+import { ReferrersTagError } from '../registry/registry-client.ts';
 import type { RegistryClient } from '../registry/registry-client.ts';
 import type { RepositoryRef } from '../registry/endpoint.ts';
 import type { Descriptor } from '../registry/schemas.ts';
@@ -18,6 +19,7 @@ import { SUPPORTED_BUNDLE_MEDIA_TYPES, verifyBundleText } from '../sigstore/bund
 import { verifyLegacySignature } from '../sigstore/legacy-cosign.ts';
 import type { TrustedKey } from '../sigstore/public-key.ts';
 import type { TrustRoot } from '../sigstore/trusted-root.ts';
+import { quoteUntrusted } from '../sigstore/untrusted-text.ts';
 import { invalid } from '../sigstore/verification-result.ts';
 
 /** cosign v3 stores its bundles as referrers of this artifact type. */
@@ -117,6 +119,19 @@ async function judge(ctx: JudgeContext, target: JudgeTarget, expand: boolean): P
         detail: `the index lists ${platforms.length} platforms, more than the ${MAX_PLATFORMS} judged one by one`,
       },
     ]);
+  }
+  for (const platform of platforms) {
+    // A platform whose digest we cannot judge could be any posture: then so could the index.
+    const parsed = parseDigest(platform.digest);
+    if ('error' in parsed)
+      return decidePosture(target.digest, evidence.found, [
+        ...evidence.unread,
+        {
+          location: 'Manifest',
+          reason: 'RegistryError',
+          detail: `the index lists platform ${quoteUntrusted(platform.digest, 100)}: ${parsed.error}`,
+        },
+      ]);
   }
   const judged = await Promise.all(
     platforms.map((p) =>
@@ -225,38 +240,49 @@ async function collectBundles(
   const artifact = parseDigest(digest);
   if ('error' in artifact) throw new RangeError(artifact.error);
   let via: FoundSignature['location'] = 'ReferrersAPI';
-  await readPlace(evidence, 'ReferrersAPI', async () => {
-    // Not filtered by the registry: some registries (go-containerregistry's) report a referrer's
-    // config media type as its artifactType, which for a cosign v3 bundle is the empty config. A
-    // referrer typed like that is opened to see whether it holds a bundle; trusting the label
-    // alone would make such a registry's signatures invisible (a false Unsigned).
-    const referrers = await ctx.registry.listReferrers(repo, digest, undefined, { signal: ctx.signal });
-    via = referrers.via;
-    const descriptors = referrers.descriptors.filter(
-      (d) =>
-        d.artifactType === BUNDLE_ARTIFACT_TYPE ||
-        d.artifactType === undefined ||
-        d.artifactType === mediaTypes.ociEmpty,
-    );
-    if (descriptors.length > MAX_SIGNATURES_PER_PLACE) tooMany(evidence, via, descriptors.length);
-    for (const descriptor of descriptors.slice(0, MAX_SIGNATURES_PER_PLACE)) {
-      const claimsBundle = descriptor.artifactType === BUNDLE_ARTIFACT_TYPE;
-      const verdict = await blobVerdict(async () => {
-        const artifactManifest = await ctx.registry.getManifest(repo, descriptor.digest, {
-          signal: ctx.signal,
+  await readPlace(
+    evidence,
+    () => via,
+    async () => {
+      // Not filtered by the registry: some registries (go-containerregistry's) report a referrer's
+      // config media type as its artifactType, which for a cosign v3 bundle is the empty config. A
+      // referrer typed like that is opened to see whether it holds a bundle; trusting the label
+      // alone would make such a registry's signatures invisible (a false Unsigned).
+      const referrers = await ctx.registry
+        .listReferrers(repo, digest, undefined, { signal: ctx.signal })
+        .catch((error: unknown) => {
+          if (error instanceof ReferrersTagError) via = 'ReferrersTag';
+          throw error;
         });
-        const layer =
-          artifactManifest.kind === 'manifest'
-            ? artifactManifest.manifest.layers.find((l) => SUPPORTED_BUNDLE_MEDIA_TYPES.includes(l.mediaType))
-            : undefined;
-        if (!layer)
-          return claimsBundle ? invalid('a bundle referrer without a Sigstore bundle layer') : undefined;
-        const text = (await ctx.registry.getBlob(repo, layer, { signal: ctx.signal })).toString('utf8');
-        return verifyBundleText(text, { artifact: { digest: artifact }, trust: ctx.trust, keys: ctx.keys });
-      });
-      if (verdict) evidence.found.push({ location: via, attachedTo: digest, verdict });
-    }
-  });
+      via = referrers.via;
+      const descriptors = referrers.descriptors.filter(
+        (d) =>
+          d.artifactType === BUNDLE_ARTIFACT_TYPE ||
+          d.artifactType === undefined ||
+          d.artifactType === mediaTypes.ociEmpty,
+      );
+      if (descriptors.length > MAX_SIGNATURES_PER_PLACE) tooMany(evidence, via, descriptors.length);
+      for (const descriptor of descriptors.slice(0, MAX_SIGNATURES_PER_PLACE)) {
+        const claimsBundle = descriptor.artifactType === BUNDLE_ARTIFACT_TYPE;
+        const verdict = await blobVerdict(async () => {
+          const artifactManifest = await ctx.registry.getManifest(repo, descriptor.digest, {
+            signal: ctx.signal,
+          });
+          const layer =
+            artifactManifest.kind === 'manifest'
+              ? artifactManifest.manifest.layers.find((l) =>
+                  SUPPORTED_BUNDLE_MEDIA_TYPES.includes(l.mediaType),
+                )
+              : undefined;
+          if (!layer)
+            return claimsBundle ? invalid('a bundle referrer without a Sigstore bundle layer') : undefined;
+          const text = (await ctx.registry.getBlob(repo, layer, { signal: ctx.signal })).toString('utf8');
+          return verifyBundleText(text, { artifact: { digest: artifact }, trust: ctx.trust, keys: ctx.keys });
+        });
+        if (verdict) evidence.found.push({ location: via, attachedTo: digest, verdict });
+      }
+    },
+  );
 }
 
 /** Signatures beyond the bound were not read: one of them may be the one that verifies. */
@@ -274,13 +300,15 @@ function tooMany(evidence: Evidence, location: UnreadPlace['location'], count: n
  */
 async function readPlace(
   evidence: Evidence,
-  location: UnreadPlace['location'],
+  place: UnreadPlace['location'] | (() => UnreadPlace['location']),
   read: () => Promise<void>,
 ): Promise<void> {
   try {
     await read();
   } catch (error) {
     if (error instanceof RegistryError && error.kind === 'NotFound') return;
+    // Known once the read got under way: the referrers API, or the tag read in its place.
+    const location = typeof place === 'function' ? place() : place;
     const reason = checkingReasonOf(error);
     if (reason) evidence.unread.push({ location, reason, detail: (error as Error).message });
     // BadResponse, or DigestMismatch of the listing itself (a tag whose Docker-Content-Digest lies:

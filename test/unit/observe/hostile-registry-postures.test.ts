@@ -127,6 +127,22 @@ function referrersTagIndex(referrer: { digest: string; size: number }): Routes {
 const garbage = Buffer.from('\u0000\u00ffGIF89a not a manifest {{{');
 const lie = digestOf(Buffer.from('what the index says the referrer is'));
 
+/** An index (judged by its digest) whose one platform has a digest of an algorithm nobody verifies. */
+const md5Index = Buffer.from(
+  JSON.stringify({
+    schemaVersion: 2,
+    mediaType: mediaTypes.ociIndex,
+    manifests: [
+      {
+        mediaType: mediaTypes.ociManifest,
+        digest: `md5:${'0'.repeat(32)}`,
+        size: 10,
+        platform: { os: 'linux', architecture: 'amd64' },
+      },
+    ],
+  }),
+);
+
 const payload = nginx.layers[0]!.payload;
 const flipped = Buffer.from(payload);
 flipped[flipped.indexOf('nginx')] = 'N'.charCodeAt(0);
@@ -360,7 +376,10 @@ const cases: HostileCase[] = [
   {
     name: 'no referrers API, the referrers tag 500 and no .sig → Checking (RegistryError), not Unsigned',
     routes: () => ({ [paths.referrersTag]: status(500) }),
-    want: checking('RegistryError', 'HTTP 500'),
+    want: checking(
+      'RegistryError',
+      `ReferrersTag: manifest ${paths.referrersTag.split('/').pop()}: HTTP 500`,
+    ),
   },
   {
     name: 'every endpoint 404 → Unsigned, having looked in all three places',
@@ -372,6 +391,12 @@ const cases: HostileCase[] = [
         new Set([paths.signatureManifest, paths.referrersApi, paths.referrersTag, paths.imageManifest]),
       );
     },
+  },
+  {
+    name: 'an unsigned index listing a platform digest of an unsupported algorithm → Checking (RegistryError)',
+    digest: digestOf(md5Index),
+    routes: () => ({ [paths.manifest(digestOf(md5Index))]: serveManifest(md5Index, mediaTypes.ociIndex) }),
+    want: checking('RegistryError', 'Manifest: the index lists platform "md5:000'),
   },
   // The referrers tag fallback pointing at garbage. Content that does not hash to the digest the index
   // names is a lie: Invalid. Content that does hash to it but is no manifest is unreadable: it reaches
