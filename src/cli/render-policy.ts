@@ -1,7 +1,8 @@
 // `signwarden render-policy`: prints the generated ValidatingAdmissionPolicy, its deny and warn
 // bindings and the guard of the parameter objects, as YAML, for teams that commit them to git.
 import { stringify } from 'yaml';
-import { SettingError, boolean, list, parseSettings } from '../config/settings.ts';
+import { policySettings } from '../config/policy-settings.ts';
+import { SettingError, parseSettings } from '../config/settings.ts';
 import type { Setting } from '../config/settings.ts';
 import { z } from 'zod';
 import { generatePolicy } from '../core/enforcement/policy.ts';
@@ -20,23 +21,7 @@ export const renderPolicySettings = {
     schema: dnsLabel,
     default: 'signwarden-system',
   },
-  serviceAccount: {
-    flag: 'service-account',
-    help: "The operator's ServiceAccount: the only writer of the parameter objects.",
-    schema: z.string().min(1).max(253),
-    default: 'signwarden',
-  },
-  excludeNamespaces: {
-    flag: 'exclude-namespaces',
-    help: 'Comma-separated namespaces never enforced (default: the operator namespace and kube-system).',
-    schema: list(63),
-  },
-  requireDigests: {
-    flag: 'require-digests',
-    help: 'Deny every tag reference into a guarded repository (true or false).',
-    schema: boolean,
-    default: 'false',
-  },
+  ...policySettings,
 } satisfies Record<string, Setting<unknown>>;
 
 export function renderPolicyCommand(argv: string[], io: CommandIo): number {

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { SettingError, boolean, duration, integer, list, parseSettings } from './settings.ts';
 import type { Setting } from './settings.ts';
+import { policySettings } from './policy-settings.ts';
 
 const text = (max: number) => z.string().min(1).max(max);
 
@@ -136,6 +137,13 @@ export const runSettings = {
     schema: integer(1, 100_000),
     default: '1000',
   },
+  enforcement: {
+    flag: 'enforcement',
+    help: 'manage: apply the admission policy and its bindings and keep the parameters of enforced namespaces; parameters: keep only the parameters (the policy comes from render-policy, e.g. through git); off: neither.',
+    schema: z.enum(['manage', 'parameters', 'off']),
+    default: 'manage',
+  },
+  ...policySettings,
 } satisfies Record<string, Setting<unknown>>;
 
 export type RunConfig = ReturnType<typeof parseRunConfig>;

@@ -14,7 +14,8 @@ import {
 import type { DriftFinding, SigningBaseline } from '../api/resources.ts';
 import { signingBaselineKind } from '../api/signing-baseline.ts';
 import type { BaselinePolicy, BaselineStatus } from '../core/continuity/baseline-status.ts';
-import type { PlannedFinding } from '../core/continuity/repository-plan.ts';
+import type { PlannedFinding, RepositoryPlan } from '../core/continuity/repository-plan.ts';
+import type { PinState } from '../core/continuity/decide.ts';
 import { planRepository } from '../core/continuity/repository-plan.ts';
 import type { WorkloadRef } from '../core/continuity/finding-status.ts';
 import { objectName } from '../core/continuity/object-name.ts';
@@ -64,6 +65,13 @@ export interface ContinuityDeps {
   /** The object an event about a workload is recorded on, if it still exists. */
   eventTarget: (workload: WorkloadRef) => EventTarget | undefined;
   policy: ContinuityPolicy;
+  /** Called with every plan and the pin in force: enforcement publishes from the same decisions. */
+  onPlanned?: (
+    repository: string,
+    plan: RepositoryPlan,
+    pin: PinState | undefined,
+    complete: boolean,
+  ) => void;
 }
 
 /** The object parsed, or why it cannot be used (the CRD schema should have refused it). */
@@ -297,6 +305,7 @@ export function continuityController(deps: ContinuityDeps): Controller {
     for (const { observation, decision } of plan.decisions)
       if (decision.admit && decision.seen.length + decision.learn.length > 0)
         verified.set(observation.digest, true, VERIFIED_TTL_MS);
+    deps.onPlanned?.(repository, plan, pin, complete);
     for (const signer of plan.accepted)
       logger.info('baseline widened by an accepted finding', { repository, signer });
 

@@ -19,6 +19,7 @@ export class Controller {
   readonly name: string;
   private readonly reconcile: Reconcile;
   private readonly sources: Source[] = [];
+  private readonly alwaysKeys: string[] = [];
   private queue: WorkQueue | undefined;
   private running: Promise<void> | undefined;
 
@@ -34,6 +35,12 @@ export class Controller {
     informer.onChange((obj) => {
       for (const key of keysOf(obj)) this.queue?.add(key);
     });
+    return this;
+  }
+
+  /** Reconciles `key` on every start, whatever the informers hold (e.g. objects yet to create). */
+  always(key: string): this {
+    this.alwaysKeys.push(key);
     return this;
   }
 
@@ -54,6 +61,7 @@ export class Controller {
     this.queue = queue;
     for (const { informer, keysOf } of this.sources)
       for (const obj of informer.list()) for (const key of keysOf(obj)) queue.add(key);
+    for (const key of this.alwaysKeys) queue.add(key);
     this.running = queue.run(options.workers, this.reconcile);
   }
 

@@ -15,6 +15,13 @@ import { InventoryState } from '../observe/inventory-state.ts';
 import { Observer } from '../observe/observer.ts';
 import { RegistryClient } from '../registry/registry-client.ts';
 import { loadTrustRoot } from './trust-root.ts';
+import { EnforcementVerdicts } from '../controllers/enforcement-verdicts.ts';
+import { parametersController, parametersInformers } from '../controllers/parameters-controller.ts';
+import { policyController, policyInformers } from '../controllers/policy-controller.ts';
+import { DEFAULT_PARAMETERS_NAME } from '../core/enforcement/parameters.ts';
+import { verdictInput } from '../core/enforcement/repository-verdicts.ts';
+import { ObjectApplier } from '../kube/object-applier.ts';
+import { createEnforcementMetrics } from '../observability/enforcement-metrics.ts';
 import type { Controller } from '../kube/controller.ts';
 import { EventRecorder } from '../kube/events.ts';
 import { loadKubeConfig } from '../kube/kube-config.ts';
@@ -63,11 +70,29 @@ export async function run(config: RunConfig): Promise<number> {
   const inventory = new InventoryState(logger, metrics.registry);
   const pinKeys = new PinKeys();
 
+  const enforcementMetrics = createEnforcementMetrics(metrics.registry);
+  const objects = new ObjectApplier(kubeConfig);
+  const verdicts = new EnforcementVerdicts();
   const pins = pinInformer(deps);
   const baselines = customResourceInformer(deps, signingBaselineKind);
   const findings = customResourceInformer(deps, driftFindingKind);
   const workloads = inventoryInformers(kubeConfig, deps);
-  const informers = [pins, baselines, findings, ...workloads.values()];
+  const enforcing = config.enforcement !== 'off';
+  const parameterSources = parametersInformers(kubeConfig, deps);
+  const policySources = policyInformers(kubeConfig, deps);
+  const informers = [
+    pins,
+    baselines,
+    findings,
+    ...workloads.values(),
+    ...(enforcing ? [parameterSources.namespaces, parameterSources.configMaps, ...policySources] : []),
+  ];
+  const inventoryComplete = () =>
+    inventory.completeFor(() =>
+      [...workloads].flatMap(([kind, informer]) =>
+        informer.synced ? informer.list().map((obj) => workloadKey(kind, obj)) : ['(not synced)'],
+      ),
+    );
   const pinsController = pinController(deps, pins, {
     keys: pinKeys,
     repositories: () => knownRepositories(inventory, baselines),
@@ -90,12 +115,7 @@ export async function run(config: RunConfig): Promise<number> {
       pins,
       pinKeys,
       inventory,
-      inventoryComplete: () =>
-        inventory.completeFor(() =>
-          [...workloads].flatMap(([kind, informer]) =>
-            informer.synced ? informer.list().map((obj) => workloadKey(kind, obj)) : ['(not synced)'],
-          ),
-        ),
+      inventoryComplete,
       eventTarget: (workload) => workloadEventTarget(workloads, workload),
       policy: {
         establishAfterMs: config.establishAfter,
@@ -104,6 +124,8 @@ export async function run(config: RunConfig): Promise<number> {
         maxFindings: config.maxFindings,
         maxBaselines: config.maxBaselines,
       },
+      onPlanned: (repository, plan, pin, complete) =>
+        verdicts.update(verdictInput(repository, plan, pin, [], Date.now()), complete),
     }),
     inventoryController({
       informers: workloads,
@@ -129,6 +151,41 @@ export async function run(config: RunConfig): Promise<number> {
       onRemoved: (workload) => inventory.remove(workload),
     }),
   ];
+
+  if (enforcing) {
+    const excludedNamespaces = config.excludeNamespaces?.length
+      ? config.excludeNamespaces
+      : [config.namespace, 'kube-system'];
+    const policyOptions = {
+      operatorNamespace: config.namespace,
+      operatorServiceAccount: config.serviceAccount,
+      excludedNamespaces,
+      requireDigests: config.requireDigests,
+    };
+    controllers.push(
+      parametersController({
+        objects,
+        events,
+        logger: logger.child({ controller: 'enforcement-parameters' }),
+        metrics: enforcementMetrics,
+        ...parameterSources,
+        verdicts,
+        ready: () => inventoryComplete() && verdicts.plannedComplete(knownRepositories(inventory, baselines)),
+        parametersName: DEFAULT_PARAMETERS_NAME,
+        excludedNamespaces,
+      }),
+      policyController({
+        kubeConfig,
+        objects,
+        events,
+        logger: logger.child({ controller: 'enforcement-policy' }),
+        metrics: enforcementMetrics,
+        informers: policySources,
+        mode: config.enforcement === 'manage' ? 'manage' : 'parameters',
+        options: policyOptions,
+      }),
+    );
+  }
 
   // Listen for signals before anything slow starts, so SIGTERM always means a graceful stop.
   let lostLeadership: () => void = () => undefined;

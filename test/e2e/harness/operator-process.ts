@@ -23,6 +23,11 @@ export async function startOperator(options: {
   identity: string;
   namespace: string;
   args?: string[];
+  /**
+   * --enforcement: `off` unless a test is about enforcement, since the admission policy and the
+   * parameters are cluster-wide and tests share one cluster.
+   */
+  enforcement?: 'manage' | 'parameters' | 'off';
 }): Promise<OperatorProcess> {
   const [port] = await freePorts(1);
   const child = spawn(
@@ -34,6 +39,7 @@ export async function startOperator(options: {
       `--identity=${options.identity}`,
       `--namespace=${options.namespace}`,
       `--http-address=127.0.0.1:${port}`,
+      `--enforcement=${options.enforcement ?? 'off'}`,
       ...(options.args ?? []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },

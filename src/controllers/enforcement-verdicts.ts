@@ -1,0 +1,57 @@
+// The verdicts enforcement publishes, per repository, as the continuity controller last planned
+// them (one decision function for findings and admission). In memory: after a restart they are
+// rebuilt from the inventory, and the parameters are not rewritten until they have been (ready()).
+import { isDeepStrictEqual } from 'node:util';
+import { nextRepositoryVerdicts } from '../core/enforcement/repository-verdicts.ts';
+import type { RepositoryVerdicts, VerdictInput } from '../core/enforcement/repository-verdicts.ts';
+
+/** Compared without the admission times, which move on every plan. */
+const published = (v: RepositoryVerdicts | undefined) => v && { ...v, admittedAt: undefined };
+
+export class EnforcementVerdicts {
+  private readonly byRepository = new Map<string, RepositoryVerdicts>();
+  /** Repositories whose latest plan saw the complete inventory. */
+  private readonly complete = new Set<string>();
+  private readonly listeners: (() => void)[] = [];
+  private changes = 0;
+
+  /** Takes the verdicts of one plan; `complete`: the plan saw the complete inventory. */
+  update(input: VerdictInput, complete: boolean): void {
+    if (complete) this.complete.add(input.repository);
+    else this.complete.delete(input.repository);
+    const previous = this.byRepository.get(input.repository);
+    const next = nextRepositoryVerdicts(previous, input);
+    if (next) this.byRepository.set(input.repository, next);
+    else this.byRepository.delete(input.repository);
+    if (isDeepStrictEqual(published(previous), published(next))) return;
+    this.changes++;
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Calls `listener` whenever what would be published changes. */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Increases with every change: a cheap key for what was generated from the verdicts. */
+  get version(): number {
+    return this.changes;
+  }
+
+  /** Whether every one of `repositories` has been planned from the complete inventory. */
+  plannedComplete(repositories: Iterable<string>): boolean {
+    for (const repository of repositories) if (!this.complete.has(repository)) return false;
+    return true;
+  }
+
+  repositories(): RepositoryVerdicts[] {
+    return [...this.byRepository.values()];
+  }
+
+  /** Repositories admission checks every image of: established baselines and pins. */
+  guarded(): string[] {
+    return this.repositories()
+      .filter((r) => r.guarded !== false)
+      .map((r) => r.repository);
+  }
+}

@@ -1,0 +1,178 @@
+// Enforcement parameters: one ConfigMap in each namespace labelled signwarden.dev/enforcement=deny
+// or =warn (and not excluded), generated from the verdicts the continuity controller planned. It is
+// written only when its content changes, never from a half-rebuilt view after a start, and deleted
+// when the namespace stops enforcing. A namespace whose verdicts do not fit gets a Warning event
+// and a metric; what did not fit fails closed (parameters.ts).
+import { CoreV1Api } from '@kubernetes/client-node';
+import type { KubeConfig, V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
+import { generateParameters, PARAMETERS_LABELS } from '../core/enforcement/parameters.ts';
+import type { ParametersResult } from '../core/enforcement/parameters.ts';
+import { ENFORCEMENT_LABEL } from '../core/enforcement/policy.ts';
+import { coveredBy } from '../core/covered-by.ts';
+import { sameContent } from '../core/same-content.ts';
+import type { BackoffPolicy } from '../kube/backoff.ts';
+import { Controller } from '../kube/controller.ts';
+import type { EventRecorder } from '../kube/events.ts';
+import { ResilientInformer } from '../kube/informer.ts';
+import type { ObjectApplier } from '../kube/object-applier.ts';
+import type { Logger } from '../log/logger.ts';
+import type { EnforcementMetrics } from '../observability/enforcement-metrics.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { EnforcementVerdicts } from './enforcement-verdicts.ts';
+
+/** While the verdicts are being rebuilt after a start, look again this soon. */
+const NOT_READY_RETRY_MS = 1_000;
+/** Verdict changes come in bursts (a sweep): namespaces are regenerated once per burst. */
+const SETTLE_MS = 200;
+
+export interface ParametersDeps {
+  objects: ObjectApplier;
+  events: EventRecorder;
+  logger: Logger;
+  metrics: EnforcementMetrics;
+  namespaces: ResilientInformer<V1Namespace>;
+  configMaps: ResilientInformer<V1ConfigMap>;
+  verdicts: EnforcementVerdicts;
+  /** Whether the verdicts reflect the complete inventory (a start has rebuilt them). */
+  ready: () => boolean;
+  parametersName: string;
+  excludedNamespaces: readonly string[];
+}
+
+const roleSelector = Object.entries(PARAMETERS_LABELS)
+  .map(([k, v]) => `${k}=${v}`)
+  .join(',');
+
+/** Informers over namespaces and over the parameters ConfigMaps (by their labels). */
+export function parametersInformers(
+  kubeConfig: KubeConfig,
+  deps: { logger: Logger; metrics: Metrics; backoff: BackoffPolicy },
+): { namespaces: ResilientInformer<V1Namespace>; configMaps: ResilientInformer<V1ConfigMap> } {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  return {
+    namespaces: new ResilientInformer<V1Namespace>(
+      kubeConfig,
+      {
+        resource: 'namespaces',
+        path: '/api/v1/namespaces',
+        list: () => core.listNamespace(),
+        backoff: deps.backoff,
+      },
+      deps.logger,
+      deps.metrics,
+    ),
+    configMaps: new ResilientInformer<V1ConfigMap>(
+      kubeConfig,
+      {
+        resource: 'configmaps',
+        path: '/api/v1/configmaps',
+        labelSelector: roleSelector,
+        list: () => core.listConfigMapForAllNamespaces({ labelSelector: roleSelector }),
+        backoff: deps.backoff,
+      },
+      deps.logger,
+      deps.metrics,
+    ),
+  };
+}
+
+export function parametersController(deps: ParametersDeps): Controller {
+  const { logger, metrics, verdicts } = deps;
+  let generated: { version: number; data: ParametersResult } | undefined;
+
+  /** The parameters of any namespace: the same verdicts everywhere, generated once per change. */
+  const parametersFor = (namespace: string): ParametersResult => {
+    if (generated?.version !== verdicts.version)
+      generated = {
+        version: verdicts.version,
+        data: generateParameters({
+          namespace: '',
+          name: deps.parametersName,
+          repositories: verdicts.repositories(),
+        }),
+      };
+    const { configMap } = generated.data;
+    return { ...generated.data, configMap: { ...configMap, metadata: { ...configMap.metadata, namespace } } };
+  };
+
+  const enforced = (ns: V1Namespace | undefined): boolean => {
+    const mode = ns?.metadata?.labels?.[ENFORCEMENT_LABEL];
+    return (
+      (mode === 'deny' || mode === 'warn') &&
+      !deps.excludedNamespaces.includes(ns?.metadata?.name ?? '') &&
+      ns?.status?.phase !== 'Terminating'
+    );
+  };
+
+  const reconcile = async (namespace: string) => {
+    const ns = deps.namespaces.get(namespace);
+    const current = deps.configMaps.get(deps.parametersName, namespace);
+    if (!enforced(ns)) {
+      metrics.parameterBytes.remove({ namespace });
+      metrics.parameterRecordsDropped.remove({ namespace });
+      // A terminating namespace deletes its objects itself.
+      if (!current || ns?.status?.phase === 'Terminating') return undefined;
+      await deps.objects.delete({ apiVersion: 'v1', kind: 'ConfigMap', metadata: current.metadata ?? {} });
+      metrics.parameterWrites.inc({ result: 'deleted' });
+      logger.info('enforcement parameters deleted: the namespace no longer enforces', { namespace });
+      return undefined;
+    }
+    // Until the verdicts are rebuilt, what is published stays; a namespace without parameters
+    // fails closed meanwhile, as the binding says.
+    if (!deps.ready()) return { requeueAfterMs: NOT_READY_RETRY_MS };
+
+    const { configMap, dropped, overflow } = parametersFor(namespace);
+    const bytes = Object.entries(configMap.data).reduce((n, [k, v]) => n + k.length + v.length, 0);
+    metrics.parameterBytes.set({ namespace }, bytes);
+    metrics.parameterRecordsDropped.set({ namespace }, dropped);
+    const same =
+      current !== undefined &&
+      coveredBy(configMap.metadata.labels, current.metadata?.labels) &&
+      sameContent(configMap.data, current.data ?? {});
+    if (same) return undefined;
+    try {
+      await deps.objects.apply(configMap);
+      metrics.parameterWrites.inc({ result: 'applied' });
+    } catch (error) {
+      metrics.parameterWrites.inc({ result: 'error' });
+      throw error;
+    }
+    logger.info('enforcement parameters written', { namespace, bytes, dropped, overflow });
+    if (dropped > 0)
+      await deps.events.record(
+        {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          name: namespace,
+          ...(ns?.metadata?.uid ? { uid: ns.metadata.uid } : {}),
+        },
+        {
+          type: 'Warning',
+          reason: 'EnforcementParametersTruncated',
+          action: 'Publish',
+          note:
+            `${dropped} verdicts did not fit in ConfigMap ${deps.parametersName} (1 MiB); ` +
+            (overflow
+              ? 'every repository now counts as guarded: images not verified are denied'
+              : 'workload templates get less early feedback; Pods are still checked') +
+            '. See signwarden_enforcement_parameter_records_dropped.',
+        },
+      );
+    return undefined;
+  };
+
+  const controller = new Controller('enforcement-parameters', reconcile)
+    .watch(deps.namespaces, (ns) => [ns.metadata?.name ?? ''])
+    .watch(deps.configMaps, (cm) =>
+      cm.metadata?.name === deps.parametersName ? [cm.metadata.namespace ?? ''] : [],
+    );
+
+  let settle: NodeJS.Timeout | undefined;
+  verdicts.onChange(() => {
+    settle ??= setTimeout(() => {
+      settle = undefined;
+      for (const ns of deps.namespaces.list()) if (enforced(ns)) controller.enqueue(ns.metadata?.name ?? '');
+    }, SETTLE_MS).unref();
+  });
+  return controller;
+}
