@@ -34,11 +34,17 @@ export const driftFindingSpecSchema = z
 
 const workloadRefSchema = z
   .object({
-    kind: text(64, 'Kind of the workload (Pod, Deployment, ...).'),
-    namespace: text(63, 'Namespace of the workload.'),
-    name: text(253, 'Name of the workload.'),
+    kind: text(
+      64,
+      'Kind of the workload (Pod, Deployment, ...), or RegistryTag for a tag of a watched repository.',
+    ),
+    namespace: text(63, 'Namespace of the workload; empty for a RegistryTag.'),
+    // A RegistryTag is named repository:tag: a repository key of up to 255 characters and a tag of up to 128.
+    name: text(384, 'Name of the workload; repository:tag for a RegistryTag.'),
   })
-  .meta({ description: 'A workload that runs or templates the drifted digest.' });
+  .meta({
+    description: 'A workload that runs or templates the drifted digest, or a registry tag that names it.',
+  });
 
 export const driftFindingStatusSchema = z
   .object({

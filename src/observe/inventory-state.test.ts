@@ -43,6 +43,15 @@ describe('InventoryState', () => {
     ]);
   });
 
+  it('names a workload whose name has slashes (a registry tag) by its first two slashes only', () => {
+    const { inventory } = state();
+    const workload = `RegistryTag//${REPO}:v1`;
+    inventory.record(workload, [image(workload, 1)]);
+    expect(inventory.uses(REPO)[0]?.workloads).toEqual([
+      { kind: 'RegistryTag', namespace: '', name: `${REPO}:v1` },
+    ]);
+  });
+
   it('prefers a resting observation over Checking for a digest two workloads share', () => {
     const { inventory } = state();
     inventory.record('Pod/ns/a', [image('Pod/ns/a', 1, 'Checking')]);

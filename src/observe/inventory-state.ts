@@ -28,7 +28,7 @@ export class InventoryState {
     const counts = () => this.countByPosture();
     new Gauge({
       name: 'signwarden_image_postures',
-      help: 'Distinct image digests in use (Pods and workload templates), by posture.',
+      help: 'Distinct image digests in use (Pods, workload templates and watched registry tags), by posture.',
       labelNames: ['posture'],
       registers: [registry],
       collect() {
@@ -97,7 +97,9 @@ export class InventoryState {
       { observation: ObservedImage['observation']; workloads: WorkloadRef[] }
     >();
     for (const [workload, images] of this.byRepository.get(repository) ?? []) {
-      const [kind = '', namespace = '', name = ''] = workload.split('/');
+      // Only the first two slashes separate: a registry tag's name (repository:tag) has slashes.
+      const [kind = '', namespace = '', ...rest] = workload.split('/');
+      const name = rest.join('/');
       for (const { observation } of images) {
         const entry = digests.get(observation.digest);
         // A resting observation says more than Checking (e.g. one workload lacking pull credentials).
