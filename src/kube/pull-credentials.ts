@@ -39,6 +39,12 @@ export class PullCredentials {
     return chainCredentialProviders(...chain, anonymous);
   }
 
+  /** The credential chain where there is no pod (watching a registry): the operator's Secrets, then anonymous. */
+  async forOperator(): Promise<CredentialProvider> {
+    const chain = await Promise.all(this.configured.map((ref) => this.secret(ref)));
+    return chainCredentialProviders(...chain, anonymous);
+  }
+
   private serviceAccountSecrets(namespace: string, name: string): Promise<string[]> {
     const key = `${namespace}/${name}`;
     let names = this.accountSecrets.get(key);

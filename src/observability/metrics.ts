@@ -23,6 +23,9 @@ export interface Metrics {
   baselineEvictions: Counter;
   findingsExpired: Counter;
   findingsDropped: Counter;
+  tagListings: Counter<'result'>;
+  tagListingsTruncated: Counter<'reason'>;
+  tagsWatched: Gauge;
 }
 
 export function createMetrics(options: { processMetrics: boolean } = { processMetrics: true }): Metrics {
@@ -137,6 +140,23 @@ export function createMetrics(options: { processMetrics: boolean } = { processMe
     findingsDropped: new Counter({
       name: 'signwarden_findings_dropped_total',
       help: 'DriftFindings not created because --max-findings open or accepted findings already exist.',
+      registers,
+    }),
+    tagListings: new Counter({
+      name: 'signwarden_tag_listings_total',
+      help: 'Tag listings of guarded repositories by result (Listed, NotFound, or why the registry could not be read).',
+      labelNames: ['result'],
+      registers,
+    }),
+    tagListingsTruncated: new Counter({
+      name: 'signwarden_tag_listings_truncated_total',
+      help: 'Tag listings cut short, by reason: pages (more than the page limit) or cap (more tags than --tag-watch-max-tags).',
+      labelNames: ['reason'],
+      registers,
+    }),
+    tagsWatched: new Gauge({
+      name: 'signwarden_watched_tags',
+      help: 'Tags of guarded repositories whose digest was resolved and judged.',
       registers,
     }),
   };
