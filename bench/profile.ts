@@ -33,8 +33,9 @@ function componentOf(url: string): string | undefined {
   if (url.includes('/src/sigstore/')) return 'src/sigstore (verification glue)';
   if (url.includes('/src/registry/')) return 'src/registry (HTTP client)';
   if (url.includes('/src/')) return 'src/observe, src/core (judging, cache)';
-  if (url.includes('/bench/')) return 'bench harness (fetch wrapper, drivers)';
-  if (url.includes('undici')) return 'node fetch (undici)';
+  if (url.includes('/bench/')) return 'bench harness (request wrapper, drivers)';
+  if (/^node:(_http_\w+|https?|net|_tls_\w+|tls|internal\/(streams\/|stream_base_commons|http))/.test(url))
+    return 'node:http (sockets, streams)';
   return undefined;
 }
 

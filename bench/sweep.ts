@@ -11,7 +11,10 @@ import { POSTURES } from '../src/api/postures.ts';
 import type { Observation } from '../src/core/observation.ts';
 import { judgeDigest } from '../src/observe/judge-digest.ts';
 import { Observer } from '../src/observe/observer.ts';
+import { nodeHttp } from '../src/registry/http-client.ts';
+import type { HttpAnswer, HttpClient } from '../src/registry/http-client.ts';
 import { RegistryClient } from '../src/registry/registry-client.ts';
+import { RegistryError } from '../src/registry/registry-error.ts';
 import { parsePublicKey } from '../src/sigstore/public-key.ts';
 import type { TrustedKey } from '../src/sigstore/public-key.ts';
 import { parseTrustedRoot } from '../src/sigstore/trusted-root.ts';
@@ -78,12 +81,13 @@ const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 
 
 // ---- requests: counted by kind; recorded, or answered from the recording (in-process cost only) ----
 
-type Recorded = { status: number; headers: [string, string][]; body: Buffer };
+/** The headers the client reads, kept with each recorded answer. */
+const RECORDED_HEADERS = ['content-type', 'docker-content-digest', 'link', 'location', 'retry-after'];
+type Recorded = { status: number; headers: Map<string, string>; body: Buffer };
 /** live: to the registry. record: to the registry, every reply kept. replay: answered from what was kept. */
-type FetchMode = 'live' | 'record' | 'replay';
+type HttpMode = 'live' | 'record' | 'replay';
 
-const realFetch = globalThis.fetch;
-let fetchMode: FetchMode = 'live';
+let httpMode: HttpMode = 'live';
 const recording = new Map<string, Recorded>();
 let kinds = new Map<string, number>();
 let targetDigests = new Set<string>();
@@ -108,35 +112,52 @@ function classify(url: URL, status: number): string {
   return `${kind} ${outcome}`;
 }
 
-globalThis.fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-  const url = input instanceof URL ? input : new URL(typeof input === 'string' ? input : input.url);
-  const method = init?.method ?? 'GET';
-  const key = (): string => `${method} ${url.href} ${new Headers(init?.headers).get('accept') ?? ''}`;
-  let response: Response;
-  if (fetchMode === 'replay') {
+/** An answer served from memory, as nodeHttp would have served it. */
+function replayed(recorded: Recorded): HttpAnswer {
+  return {
+    status: recorded.status,
+    headers: { get: (name) => recorded.headers.get(name) ?? null, has: (name) => recorded.headers.has(name) },
+    read: (maxBytes, what) =>
+      recorded.body.length > maxBytes
+        ? Promise.reject(new RegistryError('TooLarge', `${what} is larger than ${maxBytes} bytes`))
+        : Promise.resolve(recorded.body),
+    discard: () => undefined,
+  };
+}
+
+/** What the registry clients of the sweeps send requests with: nodeHttp, counted, recorded or replayed. */
+const benchHttp: HttpClient = async (request) => {
+  const { method, url } = request;
+  const key = `${method} ${url.href} ${request.headers['accept'] ?? ''}`;
+  let answer: HttpAnswer;
+  if (httpMode === 'replay') {
     // A client remembers a registry without the referrers API after its first answer: which digest
     // asked first differs between sweeps. The registry answers 404 to every one of them.
     const recorded =
-      recording.get(key()) ??
+      recording.get(key) ??
       (url.pathname.includes('/referrers/')
-        ? { status: 404, headers: [], body: Buffer.alloc(0) }
+        ? { status: 404, headers: new Map<string, string>(), body: Buffer.alloc(0) }
         : undefined);
-    if (!recorded) throw new Error(`bench replay: nothing recorded for ${key()}`);
-    const empty = method === 'HEAD' || recorded.body.length === 0;
-    response = new Response(empty ? null : new Uint8Array(recorded.body), {
-      status: recorded.status,
-      headers: recorded.headers,
-    });
+    if (!recorded) throw new Error(`bench replay: nothing recorded for ${key}`);
+    answer = replayed(recorded);
   } else {
-    response = await realFetch(input, init);
-    if (fetchMode === 'record') {
-      const body = Buffer.from(await response.clone().arrayBuffer());
-      recording.set(key(), { status: response.status, headers: [...response.headers], body });
+    answer = await nodeHttp(request);
+    if (httpMode === 'record') {
+      const headers = new Map<string, string>();
+      for (const name of RECORDED_HEADERS) {
+        const value = answer.headers.get(name);
+        if (value !== null) headers.set(name, value);
+      }
+      const body =
+        method === 'GET' ? await answer.read(Number.MAX_SAFE_INTEGER, 'recording') : Buffer.alloc(0);
+      const recorded = { status: answer.status, headers, body };
+      recording.set(key, recorded);
+      answer = replayed(recorded);
     }
   }
-  const kind = classify(url, response.status);
+  const kind = classify(url, answer.status);
   kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-  return response;
+  return answer;
 };
 
 // ---- phases ----
@@ -157,6 +178,7 @@ function newClient(plan: Plan): Client {
   const registry = new RegistryClient({
     insecureRegistries: [plan.host],
     onRequest: () => requests.count++,
+    http: benchHttp,
   });
   return { registry, requests };
 }
@@ -328,7 +350,7 @@ async function main(): Promise<void> {
   const live = await profiled(session, () =>
     runPhase(ctx, 'cold, profiled (not a figure)', newObserver(c), newClient(plan), all, c),
   );
-  fetchMode = 'record';
+  httpMode = 'record';
   const recorded = await runPhase(
     ctx,
     'cold, recorded (not a figure)',
@@ -337,7 +359,7 @@ async function main(): Promise<void> {
     all,
     c,
   );
-  fetchMode = 'replay';
+  httpMode = 'replay';
   say(await runPhase(ctx, 'cold, registry replayed in-process', newObserver(c), newClient(plan), all, c));
   const replayed = await profiled(session, () =>
     runPhase(ctx, 'replayed, profiled (not a figure)', newObserver(c), newClient(plan), all, c),
@@ -357,7 +379,7 @@ async function main(): Promise<void> {
       cpuMsPerDigest: p.cpuMsPerDigest,
     });
   }
-  fetchMode = 'live';
+  httpMode = 'live';
   for (const p of [live.result, recorded, replayed.result])
     if (p.mismatches)
       throw new Error(`${p.name}: ${p.mismatches} mismatches: ${p.mismatchExamples.join('; ')}`);

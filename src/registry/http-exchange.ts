@@ -2,8 +2,8 @@
 // the headers of each hop and one for the whole exchange, redirects followed by hand (bounded, and
 // the Authorization header only ever sent to the origin it was meant for), https unless the host was
 // configured insecure, the body of a success read under a cap, every other body discarded.
-import { discardBody, readBounded } from './bounded-body.ts';
 import type { KeyedLimiter } from './concurrency.ts';
+import type { HeaderReader, HttpAnswer, HttpClient } from './http-client.ts';
 import type { RegistryLimits } from './limits.ts';
 import { networkError } from './network-error.ts';
 import { RegistryError } from './registry-error.ts';
@@ -27,6 +27,7 @@ export interface ExchangeContext {
   /** host[:port] that may be spoken to over plain HTTP. */
   insecureHosts: ReadonlySet<string>;
   onRequest: RequestHook | undefined;
+  http: HttpClient;
   signal: AbortSignal | undefined;
 }
 
@@ -44,7 +45,7 @@ export interface ExchangeRequest {
 
 export interface ExchangeReply {
   status: number;
-  headers: Headers;
+  headers: HeaderReader;
   /** The body of a 2xx answer to a GET; empty for anything else. */
   body: Buffer;
   /** Where the answer came from, after redirects. */
@@ -91,9 +92,9 @@ async function exchangeNow(ctx: ExchangeContext, request: ExchangeRequest): Prom
       checkScheme(url, ctx.insecureHosts);
       if (url.username || url.password)
         throw new RegistryError('BadResponse', `${label}: redirected to a URL with credentials`);
-      const headers = new Headers(request.headers);
+      const headers: Record<string, string> = { ...request.headers };
       if (request.authorization !== undefined && url.origin === authOrigin)
-        headers.set('authorization', request.authorization);
+        headers['authorization'] = request.authorization;
       const headersTimer = setTimeout(
         () =>
           timeout.abort(
@@ -101,9 +102,9 @@ async function exchangeNow(ctx: ExchangeContext, request: ExchangeRequest): Prom
           ),
         ctx.limits.connectTimeoutMs,
       );
-      let response: Response;
+      let response: HttpAnswer;
       try {
-        response = await fetch(url, { method: request.method, headers, redirect: 'manual', signal });
+        response = await ctx.http({ method: request.method, url, headers, signal });
       } catch (error) {
         report(ctx, url, request.method, 'error');
         throw error;
@@ -114,7 +115,7 @@ async function exchangeNow(ctx: ExchangeContext, request: ExchangeRequest): Prom
 
       const location = response.headers.get('location');
       if (REDIRECTS.has(response.status) && location !== null) {
-        discardBody(response);
+        response.discard();
         if (hop >= ctx.limits.maxRedirects)
           throw new RegistryError(
             'RegistryError',
@@ -132,10 +133,10 @@ async function exchangeNow(ctx: ExchangeContext, request: ExchangeRequest): Prom
       }
       const ok = response.status >= 200 && response.status < 300;
       if (ok && request.method === 'GET') {
-        const body = await readBounded(response, request.maxBytes, `${label}: ${request.what}`);
+        const body = await response.read(request.maxBytes, `${label}: ${request.what}`);
         return { status: response.status, headers: response.headers, body, url };
       }
-      discardBody(response);
+      response.discard();
       return { status: response.status, headers: response.headers, body: Buffer.alloc(0), url };
     }
   } catch (error) {

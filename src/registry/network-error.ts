@@ -1,13 +1,9 @@
-// Translating what fetch throws (a TypeError whose cause chain carries a system or undici error
-// code) into a RegistryError: Timeout or Unreachable. Only the code is kept, never a URL or header.
+// Translating what a request throws (a system error, node's HTTP parser's, TLS's; the code possibly
+// along a cause chain) into a RegistryError: Timeout or Unreachable. Only the code is kept, never a
+// URL or header.
 import { RegistryError } from './registry-error.ts';
 
-const TIMEOUTS = new Set([
-  'ETIMEDOUT',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-]);
+const TIMEOUTS = new Set(['ETIMEDOUT']);
 const DESCRIPTIONS: Record<string, string> = {
   ENOTFOUND: 'DNS lookup failed',
   EAI_AGAIN: 'DNS lookup failed',
@@ -15,8 +11,6 @@ const DESCRIPTIONS: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
   ECONNRESET: 'connection reset',
   EPIPE: 'connection reset',
-  UND_ERR_SOCKET: 'connection closed',
-  UND_ERR_CLOSED: 'connection closed',
   EHOSTUNREACH: 'host unreachable',
   ENETUNREACH: 'network unreachable',
 };
@@ -37,7 +31,8 @@ export function networkError(error: unknown, what: string): RegistryError {
   const code = errorCode(error);
   if (code && TIMEOUTS.has(code)) return new RegistryError('Timeout', `${what}: timed out (${code})`);
   const description = code
-    ? (DESCRIPTIONS[code] ?? (isTls(code) ? 'TLS failure' : 'network error'))
+    ? (DESCRIPTIONS[code] ??
+      (isTls(code) ? 'TLS failure' : code.startsWith('HPE_') ? 'malformed HTTP answer' : 'network error'))
     : 'network error';
   return new RegistryError('Unreachable', `${what}: ${description}${code ? ` (${code})` : ''}`);
 }

@@ -7,6 +7,7 @@ import type { CredentialProvider, Credentials } from './credentials.ts';
 import { anonymous } from './credentials.ts';
 import { digestOf, isDigest, isVerifiableDigest } from './digest.ts';
 import type { RepositoryRef } from './endpoint.ts';
+import type { HttpClient } from './http-client.ts';
 import type { ExchangeReply, RequestHook } from './http-exchange.ts';
 import type { RegistryLimits } from './limits.ts';
 import type { ParsedManifest } from './manifest-body.ts';
@@ -30,6 +31,8 @@ export interface RegistryClientOptions {
   limits?: Partial<RegistryLimits>;
   /** Called for every HTTP request made (redirect hops and token requests included), e.g. to count them. */
   onRequest?: RequestHook;
+  /** How requests are sent: node:http over keep-alive connections unless replaced (a benchmark's replay). */
+  http?: HttpClient;
 }
 
 export interface CallOptions {

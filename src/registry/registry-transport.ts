@@ -12,6 +12,8 @@ import { KeyedLimiter } from './concurrency.ts';
 import type { Credentials } from './credentials.ts';
 import type { Endpoint, RepositoryRef } from './endpoint.ts';
 import { endpointOf } from './endpoint.ts';
+import type { HttpClient } from './http-client.ts';
+import { nodeHttp } from './http-client.ts';
 import type { ExchangeContext, ExchangeReply, RequestHook } from './http-exchange.ts';
 import { checkScheme, describeUrl, exchange } from './http-exchange.ts';
 import type { RegistryLimits } from './limits.ts';
@@ -25,6 +27,7 @@ export interface TransportOptions {
   insecureRegistries?: readonly string[] | undefined;
   limits?: Partial<RegistryLimits> | undefined;
   onRequest?: RequestHook | undefined;
+  http?: HttpClient | undefined;
   now?: (() => number) | undefined;
 }
 
@@ -50,6 +53,7 @@ export class RegistryTransport {
   private readonly limiter: KeyedLimiter;
   private readonly insecureHosts: ReadonlySet<string>;
   private readonly onRequest: RequestHook | undefined;
+  private readonly http: HttpClient;
   private readonly tokens: TokenCache;
   /** The last challenge each registry answered with. */
   private readonly challenges = new Map<string, Challenge>();
@@ -59,6 +63,7 @@ export class RegistryTransport {
     this.limiter = new KeyedLimiter(this.limits.maxConcurrentPerRegistry);
     this.insecureHosts = new Set((options.insecureRegistries ?? []).map((host) => host.toLowerCase()));
     this.onRequest = options.onRequest;
+    this.http = options.http ?? nodeHttp;
     this.tokens = new TokenCache(options.now ? { now: options.now } : {});
   }
 
@@ -119,6 +124,7 @@ export class RegistryTransport {
       limiter: this.limiter,
       insecureHosts: this.insecureHosts,
       onRequest: this.onRequest,
+      http: this.http,
       signal,
     };
   }

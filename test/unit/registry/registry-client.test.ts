@@ -634,11 +634,11 @@ describe('listReferrers', () => {
     expect(paths).toHaveLength(9);
   });
 
-  it('a probe without an answer leaves the others to ask on their own', async () => {
+  it('a probe that learns nothing leaves the others to ask on their own', async () => {
     let answered = 0;
     registry.serve({
       [`GET ${referrersPath}`]: (req, res, url) => {
-        if (answered++ === 0) return res.socket?.destroy(); // the probe: no answer at all
+        if (answered++ === 0) return json(res, 500, {}); // the probe: it learns nothing
         return serveIndex([signature])(req, res, url);
       },
     });
