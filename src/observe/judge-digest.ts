@@ -21,6 +21,7 @@ import type { TrustedKey } from '../sigstore/public-key.ts';
 import type { TrustRoot } from '../sigstore/trusted-root.ts';
 import { quoteUntrusted } from '../sigstore/untrusted-text.ts';
 import { invalid } from '../sigstore/verification-result.ts';
+import { knownPayload } from './known-payload.ts';
 
 /** cosign v3 stores its bundles as referrers of this artifact type. */
 export const BUNDLE_ARTIFACT_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
@@ -86,9 +87,8 @@ export function judgeDigest(ctx: JudgeContext, target: JudgeTarget): Promise<Jud
 /** `expand`: whether an index may be judged through its platforms (one level only: bounded work). */
 async function judge(ctx: JudgeContext, target: JudgeTarget, expand: boolean): Promise<Judgement> {
   const evidence: Evidence = { found: [], unread: [] };
-  const signatures = target.signatureRepository ?? target;
-  await collect(ctx, signatures, target.digest, evidence);
-  if (target.indexDigest) await collect(ctx, signatures, target.indexDigest, evidence);
+  await collect(ctx, target, target.digest, evidence);
+  if (target.indexDigest) await collect(ctx, target, target.indexDigest, evidence);
   const own = decidePosture(target.digest, evidence.found, evidence.unread);
   if (isSigned(own) || target.indexDigest || !expand) return own;
 
@@ -180,20 +180,23 @@ async function indexPlatforms(ctx: JudgeContext, target: JudgeTarget): Promise<D
 /** Reads and verifies the signatures attached to `digest`, in every place that can still matter. */
 async function collect(
   ctx: JudgeContext,
-  repo: RepositoryRef,
+  target: JudgeTarget,
   digest: string,
   evidence: Evidence,
 ): Promise<void> {
+  const repo = target.signatureRepository ?? target;
   // Bundles (cosign v3's default) first; the legacy tag only when they did not already verify.
   // A verified signature decides the posture whatever else is found, so reading on would cost a
   // registry request per digest for nothing but signers beside one that already vouches.
   await collectBundles(ctx, repo, digest, evidence);
   const verified = evidence.found.some((f) => f.attachedTo === digest && f.verdict.outcome === 'Verified');
-  if (!verified) await collectLegacy(ctx, repo, digest, evidence);
+  if (!verified) await collectLegacy(ctx, target, repo, digest, evidence);
 }
 
+/** `image`: where the image lives, which cosign's payload names; `repo`: where its signatures are. */
 async function collectLegacy(
   ctx: JudgeContext,
+  image: RepositoryRef,
   repo: RepositoryRef,
   digest: string,
   evidence: Evidence,
@@ -215,17 +218,18 @@ async function collectLegacy(
     const layers = signatures.manifest.layers;
     if (layers.length > MAX_SIGNATURES_PER_PLACE) tooMany(evidence, 'LegacySigTag', layers.length);
     for (const layer of layers.slice(0, MAX_SIGNATURES_PER_PLACE)) {
-      const verdict = await blobVerdict(() =>
-        ctx.registry.getBlob(repo, layer, { signal: ctx.signal }).then((payload) =>
-          verifyLegacySignature({
-            layer: { mediaType: layer.mediaType, digest: layer.digest, annotations: layer.annotations ?? {} },
-            payload,
-            imageDigest,
-            trust: ctx.trust,
-            keys: ctx.keys,
-          }),
-        ),
-      );
+      const verdict = await blobVerdict(async () => {
+        const payload =
+          knownPayload(layer, image, digest) ??
+          (await ctx.registry.getBlob(repo, layer, { signal: ctx.signal }));
+        return verifyLegacySignature({
+          layer: { mediaType: layer.mediaType, digest: layer.digest, annotations: layer.annotations ?? {} },
+          payload,
+          imageDigest,
+          trust: ctx.trust,
+          keys: ctx.keys,
+        });
+      });
       evidence.found.push({ location: 'LegacySigTag', attachedTo: digest, verdict });
     }
   });

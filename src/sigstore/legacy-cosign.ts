@@ -87,6 +87,23 @@ export function parseSimpleSigningPayload(payload: Uint8Array): SimpleSigningPay
   return parsed.success ? parsed.data : { error: 'payload is not a cosign simple-signing payload' };
 }
 
+/**
+ * The simple-signing payload cosign writes for `dockerReference`@`manifestDigest` when signing
+ * without annotations, byte for byte: Go's encoder, keys in this order, no spaces, `optional` null.
+ */
+export function cosignPayload(dockerReference: string, manifestDigest: string): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      critical: {
+        identity: { 'docker-reference': dockerReference },
+        image: { 'docker-manifest-digest': manifestDigest },
+        type: COSIGN_SIGNATURE_TYPE,
+      },
+      optional: null,
+    }),
+  );
+}
+
 /** The DER bytes of a single PEM certificate. */
 function certificateDer(pem: string): Buffer<ArrayBuffer> | undefined {
   const match = /^\s*-----BEGIN CERTIFICATE-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END CERTIFICATE-----\s*$/.exec(
