@@ -137,6 +137,30 @@ export const runSettings = {
     schema: integer(1, 100_000),
     default: '1000',
   },
+  tagWatch: {
+    flag: 'tag-watch',
+    help: 'List the tags of guarded repositories (established baselines, pins) in their registries and judge newly pushed digests before anything runs them (true or false).',
+    schema: boolean,
+    default: 'true',
+  },
+  tagWatchInterval: {
+    flag: 'tag-watch-interval',
+    help: 'How often each guarded repository is listed again.',
+    schema: duration(1000),
+    default: '5m',
+  },
+  tagWatchMaxTags: {
+    flag: 'tag-watch-max-tags',
+    help: 'Tags followed per repository at most (latest, then the highest versions).',
+    schema: integer(1, 10_000),
+    default: '200',
+  },
+  tagWatchRate: {
+    flag: 'tag-watch-rate',
+    help: 'Requests per second, per registry, the tag watcher makes at most.',
+    schema: integer(1, 1_000),
+    default: '5',
+  },
   enforcement: {
     flag: 'enforcement',
     help: 'manage: apply the admission policy and its bindings and keep the parameters of enforced namespaces; parameters: keep only the parameters (the policy comes from render-policy, e.g. through git); off: neither.',

@@ -10,7 +10,7 @@ const published = (v: RepositoryVerdicts | undefined) => v && { ...v, admittedAt
 
 export class EnforcementVerdicts {
   private readonly byRepository = new Map<string, RepositoryVerdicts>();
-  /** Repositories whose latest plan saw the complete inventory. */
+  /** Repositories whose latest plan saw the complete inventory, and nothing changed since. */
   private readonly complete = new Set<string>();
   private readonly listeners: (() => void)[] = [];
   private changes = 0;
@@ -26,6 +26,11 @@ export class EnforcementVerdicts {
     if (isDeepStrictEqual(published(previous), published(next))) return;
     this.changes++;
     for (const listener of this.listeners) listener();
+  }
+
+  /** The repository's use changed: its verdicts wait for the next plan. */
+  invalidate(repository: string): void {
+    this.complete.delete(repository);
   }
 
   /** Calls `listener` whenever what would be published changes. */

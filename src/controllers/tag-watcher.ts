@@ -72,6 +72,8 @@ export interface TagWatcher extends Controller {
   setGuarded(repositories: Iterable<string>): void;
   /** The followed tags of `repository` and the digest each names, by tag; only tags whose digest was judged. */
   tagsOf(repository: string): { tag: string; digest: string }[];
+  /** Whether each of `repositories` has been listed (or failed to be) since the start. */
+  visited(repositories: Iterable<string>): boolean;
 }
 
 export function tagWatcher(deps: TagWatcherDeps): TagWatcher {
@@ -84,6 +86,8 @@ export function tagWatcher(deps: TagWatcherDeps): TagWatcher {
   /** Repositories whose listing was last cut short, so the warning is logged once, not every interval. */
   const truncated = new Set<string>();
   let aborter = new AbortController();
+  /** Repositories listed, or tried, since the start: what was published before can be rebuilt. */
+  const visited = new Set<string>();
 
   const updateGauge = () =>
     metrics.tagsWatched.set([...watched.values()].reduce((sum, tags) => sum + tags.size, 0));
@@ -252,6 +256,7 @@ export function tagWatcher(deps: TagWatcherDeps): TagWatcher {
   class Watcher extends Controller implements TagWatcher {
     override start(startOptions: Parameters<Controller['start']>[0]): void {
       aborter = new AbortController();
+      visited.clear();
       super.start(startOptions);
       for (const repository of guarded) this.enqueue(repository);
     }
@@ -269,6 +274,11 @@ export function tagWatcher(deps: TagWatcherDeps): TagWatcher {
       for (const repository of guarded) if (!before.has(repository)) this.enqueue(repository);
     }
 
+    visited(repositories: Iterable<string>): boolean {
+      for (const repository of repositories) if (!visited.has(repository)) return false;
+      return true;
+    }
+
     tagsOf(repository: string): { tag: string; digest: string }[] {
       return [...(watched.get(repository) ?? [])]
         .map(([tag, { digest }]) => ({ tag, digest }))
@@ -283,6 +293,8 @@ export function tagWatcher(deps: TagWatcherDeps): TagWatcher {
       // Stopping aborted the pass: nothing to retry, nothing to report.
       if (aborter.signal.aborted) return;
       throw error;
+    } finally {
+      visited.add(repository);
     }
   });
 }

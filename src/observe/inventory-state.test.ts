@@ -52,6 +52,22 @@ describe('InventoryState', () => {
     ]);
   });
 
+  it('lists the tags workloads name with the digest each resolved to; digest references are not tags', () => {
+    const { inventory } = state();
+    const tagged = (workload: string, spelling: string, n: number): ObservedImage => ({
+      ...image(workload, n),
+      use: { container: 'main', kind: 'container', image: spelling },
+    });
+    inventory.record('Pod/ns/a', [tagged('Pod/ns/a', `${REPO}:v1`, 1)]);
+    inventory.record('Pod/ns/b', [tagged('Pod/ns/b', REPO, 2), image('Pod/ns/b', 3)]);
+    inventory.record('Pod/ns/c', [tagged('Pod/ns/c', `${REPO}:v2@${digest(4)}`, 4)]);
+    expect(inventory.tagsOf(REPO)).toEqual([
+      { tag: 'v1', digest: digest(1) },
+      { tag: 'latest', digest: digest(2) },
+    ]);
+    expect(inventory.tagsOf('ghcr.io/other')).toEqual([]);
+  });
+
   it('prefers a resting observation over Checking for a digest two workloads share', () => {
     const { inventory } = state();
     inventory.record('Pod/ns/a', [image('Pod/ns/a', 1, 'Checking')]);

@@ -8,6 +8,7 @@ import { POSTURES } from '../api/postures.ts';
 import type { Posture } from '../api/postures.ts';
 import type { ObservedImage } from '../controllers/inventory-controller.ts';
 import type { DigestInUse } from '../core/continuity/repository-plan.ts';
+import { parseImageReference } from '../core/image-reference.ts';
 import type { WorkloadRef } from '../core/continuity/finding-status.ts';
 import type { Logger } from '../log/logger.ts';
 
@@ -113,6 +114,19 @@ export class InventoryState {
     }
     const order = (digest: string) => this.firstSeen.get(`${repository}@${digest}`) ?? 0;
     return [...digests.values()].sort((a, b) => order(a.observation.digest) - order(b.observation.digest));
+  }
+
+  /** Tags the workloads of `repository` name, and the digest each resolved to when observed. */
+  tagsOf(repository: string): { tag: string; digest: string }[] {
+    const tags = new Map<string, string>();
+    for (const images of this.byRepository.get(repository)?.values() ?? [])
+      for (const { use, observation } of images) {
+        const ref = parseImageReference(use.image);
+        // A reference with a digest is admitted by its digest; without a tag it means latest.
+        if ('error' in ref || ref.digest) continue;
+        tags.set(ref.tag ?? 'latest', observation.digest);
+      }
+    return [...tags].map(([tag, digest]) => ({ tag, digest }));
   }
 
   private update(workload: string, images: ObservedImage[]): void {

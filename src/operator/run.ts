@@ -21,6 +21,7 @@ import { policyController, policyInformers } from '../controllers/policy-control
 import { DEFAULT_PARAMETERS_NAME } from '../core/enforcement/parameters.ts';
 import { verdictInput } from '../core/enforcement/repository-verdicts.ts';
 import { ObjectApplier } from '../kube/object-applier.ts';
+import { DEFAULT_TAG_WATCH_OPTIONS, tagWatcher } from '../controllers/tag-watcher.ts';
 import { createEnforcementMetrics } from '../observability/enforcement-metrics.ts';
 import type { Controller } from '../kube/controller.ts';
 import { EventRecorder } from '../kube/events.ts';
@@ -73,6 +74,46 @@ export async function run(config: RunConfig): Promise<number> {
   const enforcementMetrics = createEnforcementMetrics(metrics.registry);
   const objects = new ObjectApplier(kubeConfig);
   const verdicts = new EnforcementVerdicts();
+  const credentials = new PullCredentials(
+    kubeConfig,
+    config.registrySecrets.map((ref) => {
+      const [namespace = '', name = ''] = ref.split('/');
+      return { namespace, name };
+    }),
+  );
+  // Pinned keys, as the pin controller last read them: a key signature is KeySigned only with one.
+  const judgeContext = {
+    trust,
+    get keys() {
+      return pinKeys.all();
+    },
+  };
+  const watcher = config.tagWatch
+    ? tagWatcher({
+        registry,
+        observer,
+        credentials,
+        judgeContext,
+        inventory,
+        metrics,
+        logger: logger.child({ controller: 'tag-watch' }),
+        options: {
+          ...DEFAULT_TAG_WATCH_OPTIONS,
+          intervalMs: config.tagWatchInterval,
+          maxTagsPerRepository: config.tagWatchMaxTags,
+          requestsPerSecondPerRegistry: config.tagWatchRate,
+        },
+      })
+    : undefined;
+  // Tags as workloads resolved them, and as the registry lists them (the registry's listing wins).
+  const tagsOf = (repository: string) => [
+    ...new Map(
+      [...inventory.tagsOf(repository), ...(watcher?.tagsOf(repository) ?? [])].map((t) => [t.tag, t]),
+    ).values(),
+  ];
+  inventory.onChange((repository) => verdicts.invalidate(repository));
+  // Guarded repositories are watched in their registries: what enforcement would check.
+  if (watcher) verdicts.onChange(() => watcher.setGuarded(verdicts.guarded()));
   const pins = pinInformer(deps);
   const baselines = customResourceInformer(deps, signingBaselineKind);
   const findings = customResourceInformer(deps, driftFindingKind);
@@ -125,31 +166,20 @@ export async function run(config: RunConfig): Promise<number> {
         maxBaselines: config.maxBaselines,
       },
       onPlanned: (repository, plan, pin, complete) =>
-        verdicts.update(verdictInput(repository, plan, pin, [], Date.now()), complete),
+        verdicts.update(verdictInput(repository, plan, pin, tagsOf(repository), Date.now()), complete),
     }),
     inventoryController({
       informers: workloads,
       observer,
       registry,
-      credentials: new PullCredentials(
-        kubeConfig,
-        config.registrySecrets.map((ref) => {
-          const [namespace = '', name = ''] = ref.split('/');
-          return { namespace, name };
-        }),
-      ),
-      // Pinned keys, as the pin controller last read them: a key signature is KeySigned only with one.
-      judgeContext: {
-        trust,
-        get keys() {
-          return pinKeys.all();
-        },
-      },
+      credentials,
+      judgeContext,
       metrics,
       logger: logger.child({ controller: 'inventory' }),
       onObserved: (workload, images) => inventory.record(workload, images),
       onRemoved: (workload) => inventory.remove(workload),
     }),
+    ...(watcher ? [watcher] : []),
   ];
 
   if (enforcing) {
@@ -170,7 +200,12 @@ export async function run(config: RunConfig): Promise<number> {
         metrics: enforcementMetrics,
         ...parameterSources,
         verdicts,
-        ready: () => inventoryComplete() && verdicts.plannedComplete(knownRepositories(inventory, baselines)),
+        // After a start: every workload judged again, every repository planned from that, and
+        // every guarded repository's tags listed once (or tried), before anything is rewritten.
+        ready: () =>
+          inventoryComplete() &&
+          verdicts.plannedComplete(knownRepositories(inventory, baselines)) &&
+          (watcher?.visited(verdicts.guarded()) ?? true),
         parametersName: DEFAULT_PARAMETERS_NAME,
         excludedNamespaces,
       }),

@@ -12,7 +12,7 @@ import { startOperator } from './harness/operator-process.ts';
 import type { OperatorProcess } from './harness/operator-process.ts';
 import { eventually } from './harness/poll.ts';
 import type { Image } from './harness/signing/publish.ts';
-import { publishBundle, pushRandomImage } from './harness/signing/publish.ts';
+import { publishBundle, pushRandomImage, tagImage } from './harness/signing/publish.ts';
 import type { Signer, TestSigstore } from './harness/signing/test-sigstore.ts';
 import { createTestSigstore, withFlippedBundleSignature } from './harness/signing/test-sigstore.ts';
 
@@ -69,6 +69,7 @@ describe('enforcement', () => {
         '--posture-ttl=2s',
         '--establish-after=2s',
         '--leader-elect=false',
+        '--tag-watch-interval=1s',
       ],
     });
     await eventually(async () => {
@@ -285,6 +286,29 @@ describe('enforcement', () => {
       const pods = await items<{ spec: { containers: { image: string }[] } }>('pods', ns.deny);
       expect(pods.some((p) => p.spec.containers[0]?.image === next.ref)).toBe(true);
     }, WAIT);
+  });
+
+  it('a signed release pushed to a guarded repository is admitted on first use, as a bare Pod, by digest or tag', async () => {
+    const next = await signed('api', { ...release, subject: release.subject.replace('v1.0.0', 'v2.0.0') });
+    await tagImage(next, 'v2.0.0');
+    await published(ns.deny, `${next.digest}@${key('api')} +`);
+    await admitted(ns.deny, 'api-v2-digest', next);
+    await published(ns.deny, `${key('api')}:v2.0.0 +`);
+    await admitted(ns.deny, 'api-v2-tag', `${key('api')}:v2.0.0`);
+  });
+
+  it('an unsigned push into a guarded repository is a DriftFinding before anything runs it', async () => {
+    const pushed = await pushRandomImage(host, repo('api'));
+    await tagImage(pushed, 'v2.0.1');
+    const finding = await findingOf('api', 'Unsigned', pushed);
+    const got = await kubectl(['get', 'driftfinding', finding.metadata.name, '-o', 'json']);
+    expect(
+      (JSON.parse(got.stdout) as { status: { affectedWorkloads: unknown[] } }).status.affectedWorkloads,
+    ).toEqual([{ kind: 'RegistryTag', namespace: '', name: `${key('api')}:v2.0.1` }]);
+    await published(ns.deny, `${key('api')}:v2.0.1 -${finding.metadata.name}`);
+    expect(await denied(ns.deny, 'api-v2-unsigned', `${key('api')}:v2.0.1`)).toContain(
+      `kubectl get driftfinding ${finding.metadata.name}`,
+    );
   });
 
   it('the digest of an accepted finding is admitted', async () => {

@@ -20,8 +20,7 @@ import { Observer } from '../../src/observe/observer.ts';
 import { RegistryClient } from '../../src/registry/registry-client.ts';
 import { parseTrustedRoot } from '../../src/sigstore/trusted-root.ts';
 import { eventually } from './harness/poll.ts';
-import type { Image } from './harness/signing/publish.ts';
-import { fetchManifest, publishBundle, pushRandomImage } from './harness/signing/publish.ts';
+import { publishBundle, pushRandomImage, tagImage } from './harness/signing/publish.ts';
 import { releaseSigner, releaseWorkflow } from './harness/signing/release-signer.ts';
 import type { Signer, TestSigstore } from './harness/signing/test-sigstore.ts';
 import { createTestSigstore } from './harness/signing/test-sigstore.ts';
@@ -38,18 +37,6 @@ const tagWorkload = (name: string, tag: string) => ({
   namespace: '',
   name: `${key(name)}:${tag}`,
 });
-
-/** Points `tag` at `image`, as `docker push` of a tag does (moving it if it named another image). */
-async function tag(image: Image, tag: string): Promise<void> {
-  const found = await fetchManifest(host, image.repository, image.digest);
-  if (!found) throw new Error(`${image.ref} not found`);
-  const res = await fetch(`http://${host}/v2/${image.repository}/manifests/${tag}`, {
-    method: 'PUT',
-    body: found.raw,
-    headers: { 'content-type': found.descriptor.mediaType },
-  });
-  expect(res.status).toBe(201);
-}
 
 /** A registry that lists `refusing/head`'s one tag and answers 503 to everything else. */
 async function refusingRegistry() {
@@ -132,11 +119,11 @@ describe('tag watcher', () => {
     const { watcher, inventory, metrics } = startWatcher();
     watcher.setGuarded([key('app')]);
     const release = await signed('app');
-    await tag(release, 'v1.0.0');
+    await tagImage(release, 'v1.0.0');
     const unsigned = await pushRandomImage(host, repo('app'));
-    await tag(unsigned, 'v1.0.1');
+    await tagImage(unsigned, 'v1.0.1');
     const resigned = await signed('app', mallory);
-    await tag(resigned, 'v1.0.2');
+    await tagImage(resigned, 'v1.0.2');
 
     const postureOf = (digest: string) =>
       inventory.uses(key('app')).find((u) => u.observation.digest === digest)?.observation;
@@ -166,7 +153,7 @@ describe('tag watcher', () => {
     expect(await counter(metrics, 'signwarden_watched_tags', '')).toBe(3);
 
     // Moving a tag: the old digest loses it, the new one gains it.
-    await tag(unsigned, 'v1.0.0');
+    await tagImage(unsigned, 'v1.0.0');
     await eventually(() => {
       expect(watcher.tagsOf(key('app'))).toContainEqual({ tag: 'v1.0.0', digest: unsigned.digest });
       expect(postureOf(release.digest)).toBeUndefined();
@@ -199,7 +186,7 @@ describe('tag watcher', () => {
   it('watches the newest tags of a repository with more than the cap, and says so', async () => {
     const { watcher, metrics } = startWatcher({ maxTagsPerRepository: 3 });
     const image = await pushRandomImage(host, repo('many'));
-    for (const name of ['v1.2', 'v1.9', 'v1.10', 'v1.11', 'latest']) await tag(image, name);
+    for (const name of ['v1.2', 'v1.9', 'v1.10', 'v1.11', 'latest']) await tagImage(image, name);
     watcher.setGuarded([key('many')]);
     await eventually(() => {
       expect(watcher.tagsOf(key('many')).map((t) => t.tag)).toEqual(['latest', 'v1.10', 'v1.11']);

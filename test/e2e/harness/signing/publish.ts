@@ -135,6 +135,18 @@ export async function fetchManifest(
   };
 }
 
+/** Points `tag` at `image`, as `docker push` of a tag does (moving it if it named another image). */
+export async function tagImage(image: Image, tag: string): Promise<void> {
+  const found = await fetchManifest(image.host, image.repository, image.digest);
+  if (!found) throw new Error(`${image.ref} not found`);
+  const res = await fetch(`${urlOf(image.host)}/v2/${image.repository}/manifests/${tag}`, {
+    method: 'PUT',
+    body: found.raw,
+    headers: { 'content-type': found.descriptor.mediaType },
+  });
+  if (res.status !== 201) throw new Error(`tagging ${image.ref} as ${tag}: status ${res.status}`);
+}
+
 /** A manifest or an index, as far as these helpers read them. */
 export type Manifest = {
   schemaVersion: number;
