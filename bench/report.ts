@@ -62,6 +62,23 @@ export function targetsOf(sweep: SweepResult): Target[] {
   ];
 }
 
+/**
+ * What the cold sweep's CPU per digest allows, whatever else ran on the machine: the measured
+ * digests/s depends on the load, the CPU time each digest cost the two processes much less.
+ */
+function cpuCeiling(r: BenchResult): string | undefined {
+  const cold = r.sweep.phases.find((p) => p.name === 'cold');
+  if (!cold || cold.cpuSeconds.registry === null) return undefined;
+  const registry = (cold.cpuSeconds.registry * 1000) / cold.digests;
+  const both = cold.cpuMsPerDigest + registry;
+  const rate = (ms: number): number => Math.round(1000 / ms);
+  return (
+    `CPU per cold digest: signwarden ${cold.cpuMsPerDigest} ms, the registry ${registry.toFixed(2)} ms. ` +
+    `On ${r.machine.cpus} cores running nothing else that is at most ${rate(both / r.machine.cpus)} digests/s; ` +
+    `signwarden's one event loop alone would allow ${rate(cold.cpuMsPerDigest)} (estimates, not measured).`
+  );
+}
+
 const row = (cells: (string | number)[]): string => `| ${cells.join(' | ')} |`;
 export const table = (head: string[], rows: (string | number)[][]): string =>
   [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
@@ -89,6 +106,8 @@ export function markdown(r: BenchResult): string {
     ),
   );
   out.push('');
+  const ceiling = cpuCeiling(r);
+  if (ceiling) out.push(ceiling, '');
   out.push(
     table(
       [
