@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { installCrds } from './harness/crds.ts';
-import { kubectl } from './harness/kubectl.ts';
+import { kubectl, kubectlItems } from './harness/kubectl.ts';
 import { startOperator } from './harness/operator-process.ts';
 import type { OperatorProcess } from './harness/operator-process.ts';
 import { eventually } from './harness/poll.ts';
@@ -57,15 +57,10 @@ interface Finding {
 const repo = (name: string) => `continuity-${run}/${name}`;
 const key = (name: string) => `${host}/${repo(name)}`;
 
-async function items<T>(resource: string): Promise<T[]> {
-  const got = await kubectl(['get', resource, '-o', 'json']);
-  if (got.code !== 0) throw new Error(got.stderr);
-  return (JSON.parse(got.stdout) as { items: T[] }).items;
-}
 const baselinesOf = async (name: string) =>
-  (await items<Baseline>('signingbaselines')).filter((b) => b.spec.repository === key(name));
+  (await kubectlItems<Baseline>('signingbaselines')).filter((b) => b.spec.repository === key(name));
 const findingsOf = async (name: string) =>
-  (await items<Finding>('driftfindings')).filter((f) => f.spec.repository === key(name));
+  (await kubectlItems<Finding>('driftfindings')).filter((f) => f.spec.repository === key(name));
 async function baselineOf(name: string): Promise<Baseline> {
   const [baseline, ...more] = await baselinesOf(name);
   if (!baseline) throw new Error(`no baseline for ${name} yet`);
@@ -173,7 +168,7 @@ describe('continuity', () => {
   afterAll(async () => {
     await Promise.all(operators.map((op) => op.stop('SIGKILL')));
     await kubectl(['delete', 'namespace', namespace, '--wait=false']);
-    const pins = (await items<Finding>('signaturepins')).filter((p) => p.metadata.name.endsWith(run));
+    const pins = (await kubectlItems<Finding>('signaturepins')).filter((p) => p.metadata.name.endsWith(run));
     if (pins.length > 0) await kubectl(['delete', 'signaturepins', ...pins.map((p) => p.metadata.name)]);
     await Promise.all([sigstore?.remove(), cosignKey?.remove()]);
   });
@@ -288,7 +283,7 @@ describe('continuity', () => {
           ['PinViolation', 'Critical', other.digest],
         ].sort(),
       );
-      const ghost = (await items<Finding>('driftfindings')).filter(
+      const ghost = (await kubectlItems<Finding>('driftfindings')).filter(
         (f) => f.spec.repository === `127.0.0.1:1/${repo('deep/ghost')}`,
       );
       expect(ghost).toMatchObject([{ spec: { kind: 'PinViolation' } }]);
@@ -304,7 +299,7 @@ describe('continuity', () => {
       const violations = (await findingsOf('api')).filter((f) => f.spec.kind === 'PinViolation');
       expect(violations.length).toBeGreaterThanOrEqual(2);
       const pin = (
-        await items<{ metadata: { name: string }; status?: { matchedRepositories?: number } }>(
+        await kubectlItems<{ metadata: { name: string }; status?: { matchedRepositories?: number } }>(
           'signaturepins',
         )
       ).find((p) => p.metadata.name === `api-${run}`);
@@ -487,7 +482,7 @@ describe('continuity', () => {
     const est = await baselineOf('est');
     expect(est.status?.established).toBe(true);
     expect(est.status?.signers).toHaveLength(2);
-    const all = await items<Baseline>('signingbaselines');
+    const all = await kubectlItems<Baseline>('signingbaselines');
     const repositories = all.map((b) => b.spec.repository);
     expect(new Set(repositories).size).toBe(repositories.length);
   });

@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { installCrds } from './harness/crds.ts';
-import { kubectl } from './harness/kubectl.ts';
+import { kubectl, kubectlItems } from './harness/kubectl.ts';
 import { startOperator } from './harness/operator-process.ts';
 import type { OperatorProcess } from './harness/operator-process.ts';
 import { eventually } from './harness/poll.ts';
@@ -42,13 +42,8 @@ interface Finding {
   status?: { phase?: string };
 }
 
-async function items<T>(resource: string, namespace?: string): Promise<T[]> {
-  const got = await kubectl(['get', resource, '-o', 'json', ...(namespace ? ['-n', namespace] : [])]);
-  if (got.code !== 0) throw new Error(got.stderr);
-  return (JSON.parse(got.stdout) as { items: T[] }).items;
-}
 const findingsOf = async (name: string) =>
-  (await items<Finding>('driftfindings')).filter((f) => f.spec.repository === key(name));
+  (await kubectlItems<Finding>('driftfindings')).filter((f) => f.spec.repository === key(name));
 
 describe('enforcement', () => {
   let sigstore: TestSigstore;
@@ -283,7 +278,7 @@ describe('enforcement', () => {
     const created = await kubectl(['create', 'deployment', 'rollout', '-n', ns.deny, `--image=${next.ref}`]);
     expect(created.code, created.stderr).toBe(0);
     await eventually(async () => {
-      const pods = await items<{ spec: { containers: { image: string }[] } }>('pods', ns.deny);
+      const pods = await kubectlItems<{ spec: { containers: { image: string }[] } }>('pods', ns.deny);
       expect(pods.some((p) => p.spec.containers[0]?.image === next.ref)).toBe(true);
     }, WAIT);
   });

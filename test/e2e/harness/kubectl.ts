@@ -29,3 +29,10 @@ export async function runKubectl(
 export function kubectl(args: string[], opts: KubectlOptions = {}): Promise<KubectlResult> {
   return runKubectl(inject('kubectl'), inject('kubeconfig'), args, opts);
 }
+
+/** The items of `kubectl get RESOURCE -o json` (in `namespace`, if given); throws if kubectl fails. */
+export async function kubectlItems<T>(resource: string, namespace?: string): Promise<T[]> {
+  const got = await kubectl(['get', resource, '-o', 'json', ...(namespace ? ['-n', namespace] : [])]);
+  if (got.code !== 0) throw new Error(got.stderr);
+  return (JSON.parse(got.stdout) as { items: T[] }).items;
+}
