@@ -144,6 +144,19 @@ describe('enforcement', () => {
       expect(baselines.find((b) => b.spec.repository === key('api'))?.status?.established).toBe(true);
     }, WAIT);
     await published(ns.deny, `${api.digest}@${key('api')} +`);
+    // The API server takes up a new policy, its bindings and their parameters asynchronously.
+    await eventually(async () => {
+      const probe = await kubectl([
+        'run',
+        'probe',
+        '-n',
+        ns.deny,
+        `--image=${api.ref}`,
+        '--restart=Never',
+        '--dry-run=server',
+      ]);
+      expect(probe.code, probe.stderr).toBe(0);
+    }, WAIT);
   });
   afterAll(async () => {
     await op?.stop('SIGKILL');
