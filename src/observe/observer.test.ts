@@ -50,6 +50,28 @@ describe('Observer', () => {
     expect(judged).toBe(2);
   });
 
+  it('judges forgotten digests again, and caches nothing judged before forget', async () => {
+    let judged = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const observer = new Observer({ ttlMs: 60_000, maxEntries: 100, concurrency: 4 });
+    await observer.observe(target(1), (t) => Promise.resolve((judged++, observation(t, 'Unverifiable'))));
+    const stale = observer.observe(target(2), async (t) => {
+      await gate;
+      return observation(t, 'Unverifiable');
+    });
+    await observer.observe(target(3), (t) => Promise.resolve(observation(t, 'Signed')));
+    observer.forget((o) => o.posture !== 'Signed');
+    expect(observer.cached(target(1))).toBeUndefined();
+    expect(observer.cached(target(3))?.posture).toBe('Signed');
+    const fresh = (t: ObserveTarget) => Promise.resolve((judged++, observation(t, 'KeySigned')));
+    expect((await observer.observe(target(2), fresh)).posture).toBe('KeySigned');
+    release();
+    expect((await stale).posture).toBe('Unverifiable');
+    expect(observer.cached(target(2))?.posture).toBe('KeySigned');
+    expect(judged).toBe(2);
+  });
+
   it('never caches Checking', async () => {
     let judged = 0;
     const judge = (t: ObserveTarget) => Promise.resolve((judged++, observation(t, 'Checking')));

@@ -37,11 +37,23 @@ export class Observer {
   private readonly cache: LruCache<Observation>;
   private readonly inFlight = new Map<string, Promise<Observation>>();
   private readonly limiter: KeyedLimiter;
+  /** Bumped by forget: a judgement started before it is not cached. */
+  private generation = 0;
 
   constructor(options: ObserverOptions) {
     this.options = options;
     this.cache = new LruCache(options.maxEntries, options.now);
     this.limiter = new KeyedLimiter(options.concurrency);
+  }
+
+  /**
+   * Forgets the cached postures that match, and the result of every judgement in progress: what
+   * decides them changed (a pinned key was added or removed), so those digests are judged again.
+   */
+  forget(matches: (observation: Observation) => boolean): void {
+    this.generation++;
+    this.cache.deleteWhere(matches);
+    this.inFlight.clear();
   }
 
   /** The cached resting observation of `target`, without judging. */
@@ -63,14 +75,16 @@ export class Observer {
     }
     const pending = this.inFlight.get(key);
     if (pending) return pending;
+    const generation = this.generation;
     const judged = this.limiter
       .run('judge', () => judge(target))
       .then((observation) => {
-        if (observation.posture !== 'Checking') this.cache.set(key, observation, this.options.ttlMs);
+        if (observation.posture !== 'Checking' && generation === this.generation)
+          this.cache.set(key, observation, this.options.ttlMs);
         return observation;
       })
       .finally(() => {
-        this.inFlight.delete(key);
+        if (this.inFlight.get(key) === judged) this.inFlight.delete(key);
         this.options.hooks?.inFlight?.(this.inFlight.size);
       });
     this.inFlight.set(key, judged);

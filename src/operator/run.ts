@@ -126,7 +126,7 @@ export async function run(config: RunConfig): Promise<number> {
     baselines,
     findings,
     ...workloads.values(),
-    ...(enforcing ? [parameterSources.namespaces, parameterSources.configMaps, ...policySources] : []),
+    ...(enforcing ? [parameterSources.namespaces, parameterSources.parameters, ...policySources] : []),
   ];
   const inventoryComplete = () =>
     inventory.completeFor(() =>
@@ -144,6 +144,24 @@ export async function run(config: RunConfig): Promise<number> {
   };
   inventory.onRepositoriesChange(recountPins);
   baselines.onChange(recountPins);
+  const inventoryWork = inventoryController({
+    informers: workloads,
+    observer,
+    registry,
+    credentials,
+    judgeContext,
+    metrics,
+    logger: logger.child({ controller: 'inventory' }),
+    onObserved: (workload, images) => inventory.record(workload, images),
+    onRemoved: (workload) => inventory.remove(workload),
+  });
+  // A pinned key added or removed changes what is KeySigned or Unverifiable: those digests are
+  // judged again (keyless postures do not depend on pinned keys).
+  pinKeys.onChange(() => {
+    observer.forget((o) => o.posture !== 'Signed' || o.signers.some((s) => s.kind === 'Key'));
+    for (const [kind, informer] of workloads)
+      for (const obj of informer.list()) inventoryWork.enqueue(workloadKey(kind, obj));
+  });
   const controllers: Controller[] = [
     pinsController,
     continuityController({
@@ -168,17 +186,7 @@ export async function run(config: RunConfig): Promise<number> {
       onPlanned: (repository, plan, pin, complete) =>
         verdicts.update(verdictInput(repository, plan, pin, tagsOf(repository), Date.now()), complete),
     }),
-    inventoryController({
-      informers: workloads,
-      observer,
-      registry,
-      credentials,
-      judgeContext,
-      metrics,
-      logger: logger.child({ controller: 'inventory' }),
-      onObserved: (workload, images) => inventory.record(workload, images),
-      onRemoved: (workload) => inventory.remove(workload),
-    }),
+    inventoryWork,
     ...(watcher ? [watcher] : []),
   ];
 

@@ -167,6 +167,33 @@ describe('planRepository', () => {
     });
   });
 
+  it('resolves a posture finding whose cause cleared while the digest still runs; a signer change stays', () => {
+    const pin: PinState = {
+      name: 'acme',
+      expected: ['release'],
+      accepts: (s) => s.kind === 'Key' && s.fingerprint === 'sha256:k',
+    };
+    const key: VerifiedSigner = { kind: 'Key', fingerprint: 'sha256:k' };
+    // Unverifiable until the pinned key was read: a PinViolation, cleared once it is KeySigned.
+    const first = planRepository({ ...base, pin, inUse: [use(1, 'Unverifiable')] });
+    expect(first.findings.map((f) => [f.kind, f.status.phase])).toEqual([['PinViolation', 'Open']]);
+    const later = { ...base, pin, ...applied(first), now: at(5000) };
+    expect(planRepository({ ...later, inUse: [use(1, 'Checking')] }).findings[0]?.status.phase).toBe('Open');
+    expect(
+      planRepository({ ...later, inUse: [use(1, 'KeySigned', [key])] }).findings[0]?.status,
+    ).toMatchObject({ phase: 'Resolved', resolvedTime: '2026-11-01T00:00:05Z' });
+    // A cold baseline widened by a new signer still shows the identity change while it runs.
+    const cold = planRepository({ ...base, inUse: [use(1, 'Signed', [release])] }).baseline!;
+    const changed = planRepository({ ...base, baseline: cold, inUse: [use(2, 'Signed', [mallory])] });
+    const again = planRepository({
+      ...base,
+      ...applied(changed),
+      inUse: [use(2, 'Signed', [mallory])],
+      now: at(5000),
+    });
+    expect(again.findings.map((f) => [f.kind, f.status.phase])).toEqual([['IdentityChanged', 'Open']]);
+  });
+
   it('keeps a finding as it is while its digest is Checking, and Checking is never the last observation', () => {
     const baseline = established();
     const first = planRepository({ ...base, baseline, inUse: [use(2, 'Unsigned')] });

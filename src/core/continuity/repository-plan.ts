@@ -64,6 +64,8 @@ export interface RepositoryPlan {
 /** Accepting these admits the one digest; accepting an identity or issuer change widens the baseline. */
 const DIGEST_KINDS = new Set(['Unsigned', 'Invalid', 'Downgraded']);
 const SIGNER_KINDS = new Set(['IdentityChanged', 'IssuerChanged']);
+/** Findings about a digest's posture: they hold only while the digest still shows them. */
+const POSTURE_KINDS = new Set([...DIGEST_KINDS, 'PinViolation']);
 
 /** Readable from the repository and kind, unique by the whole subject (the subject field is bounded). */
 export const findingName = (repository: string, kind: string, subject: string): string =>
@@ -140,6 +142,7 @@ function planFindings(
   decisions: readonly { observation: Observation; decision: Decision }[],
 ): PlannedFinding[] {
   const workloadsOf = new Map(input.inUse.map((u) => [u.observation.digest, u.workloads]));
+  const postureOf = new Map(input.inUse.map((u) => [u.observation.digest, u.observation.posture]));
   // Findings shown now, by name, with the digests that show them (oldest first).
   const ids = new Map<string, { kind: string; subject: string }>();
   const shown = new Map<string, { observation: Observation; decision: Decision }[]>();
@@ -165,7 +168,13 @@ function planFindings(
     const shownBy = showing.find((d) => d.observation.digest === current?.status?.digest) ?? showing.at(-1);
     const ownDigest = current?.status?.digest;
     const digests = new Set([...showing.map((d) => d.observation.digest), ...(ownDigest ? [ownDigest] : [])]);
-    const inUse = [...digests].some((d) => workloadsOf.has(d));
+    // A finding about a digest's posture whose cause cleared (a signature was added, a pinned key
+    // arrived, the registry answered again) resolves although the digest still runs; one about a
+    // signer change stays while the digest runs, so that a widened cold baseline still shows it.
+    const now = ownDigest ? postureOf.get(ownDigest) : undefined;
+    const cleared =
+      POSTURE_KINDS.has(kind) && showing.length === 0 && now !== undefined && now !== 'Checking';
+    const inUse = !cleared && [...digests].some((d) => workloadsOf.has(d));
     const status = nextFindingStatus(
       current?.status,
       {

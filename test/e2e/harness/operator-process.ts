@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { onExit } from './cleanup.ts';
+import { eventually } from './poll.ts';
 import { freePorts } from './ports.ts';
 
 const MAIN = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
@@ -71,4 +72,19 @@ export async function startOperator(options: {
       return exited;
     },
   };
+}
+
+/** Waits until `op` reports ready on /readyz; fails at once, with its last log lines, if it exits. */
+export async function operatorReady(op: OperatorProcess, timeoutMs = 60_000): Promise<void> {
+  const exited = new AbortController();
+  void op.exited.then((code) =>
+    exited.abort(new Error(`operator exited with ${code}:\n${op.logs().split('\n').slice(-15).join('\n')}`)),
+  );
+  await eventually(
+    async () => {
+      const ready = JSON.parse((await op.get('/readyz')).body) as { ready?: boolean };
+      if (ready.ready !== true) throw new Error('not ready yet');
+    },
+    { timeoutMs, intervalMs: 200, signal: exited.signal },
+  );
 }
