@@ -1,8 +1,9 @@
 // `make demo`: the product tour, on a local control plane and registry. Pushes three repositories
 // (signed by a release workflow, signed with a cosign key and pinned, unsigned), runs the operator,
 // deploys them, lets the baseline become established, then breaks its history with an unsigned
-// and a differently signed image and shows the findings, the event and an acceptance. Stops and
-// removes everything it started, also on failure or Ctrl-C. Helpers: hack/demo/.
+// and a differently signed image and shows the findings, the event and an acceptance; then enforces
+// in a namespace: the release and the accepted hotfix are admitted, the branch build is denied.
+// Stops and removes everything it started, also on failure or Ctrl-C. Helpers: hack/demo/.
 import type { OperatorProcess } from '../test/e2e/harness/operator-process.ts';
 import { installCrds } from '../test/e2e/harness/crds.ts';
 import { observedPosture, runOperator, startEnvironment, stopAll, tail } from './demo/cluster.ts';
@@ -12,6 +13,7 @@ import { kubectlFor, note, say, waitFor } from './demo/terminal.ts';
 
 const ESTABLISH_AFTER = 20; // seconds
 const NS = 'demo';
+const PAYMENTS = 'payments';
 
 type Baseline = {
   metadata: { name: string };
@@ -35,6 +37,7 @@ async function demo(): Promise<void> {
   await installCrds((args) => k.raw(args));
   await k.run(['create', 'namespace', 'signwarden-system']);
   await k.run(['create', 'namespace', NS]);
+  await k.run(['create', 'namespace', PAYMENTS]);
 
   const repo = (name: string) => `${registry.host}/acme/${name}`;
   const short = (image: Image) => `acme/${image.repository.split('/').pop()}@${image.digest.slice(0, 19)}…`;
@@ -210,6 +213,29 @@ async function demo(): Promise<void> {
   });
   await k.show('get', 'drift');
   await k.show('get', 'drift', findings.unsigned.metadata.name, '-o', 'jsonpath={.status.acceptance}{"\\n"}');
+
+  say(`Enforcing in namespace ${PAYMENTS}`);
+  note(
+    'The operator applied one ValidatingAdmissionPolicy at start; a namespace opts in with a label and\n' +
+      'gets the precomputed verdicts. The API server decides: no webhook, and it keeps working while the\n' +
+      'operator is down.',
+  );
+  await k.show('label', 'namespace', PAYMENTS, 'signwarden.dev/enforcement=deny');
+  const runIn = (name: string, image: Image) => [
+    'run',
+    name,
+    '-n',
+    PAYMENTS,
+    `--image=${image.ref}`,
+    '--restart=Never',
+  ];
+  await waitFor(`the API server to enforce in ${PAYMENTS}`, 30, () =>
+    k.run([...runIn('probe', api), '--dry-run=server']),
+  );
+  await k.show(...runIn('api', api));
+  await k.show(...runIn('api-hotfix', hotfix));
+  note('The release image and the accepted hotfix are admitted. The branch build is denied:');
+  await k.showRefused(...runIn('api-canary', canary));
 
   say('Stopping the operator (SIGTERM: finish work, release the lease, exit 0)');
   const code = await op.stop('SIGTERM');

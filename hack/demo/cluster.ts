@@ -45,6 +45,8 @@ export async function runOperator(kubeconfig: string, args: string[]): Promise<O
     kubeconfig,
     identity: 'demo',
     namespace: 'signwarden-system',
+    // The default of `signwarden run`: the tour ends with enforcement.
+    enforcement: 'manage',
     args,
   });
   let stopping = false;

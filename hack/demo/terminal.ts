@@ -31,6 +31,14 @@ export function kubectlFor(bin: string, kubeconfig: string) {
     print(`${bold(command)}\n${result.stdout}${result.stderr}`);
     return result.stdout;
   };
+  /** Like `show`, for a command that must be refused: prints its error; throws if it succeeds. */
+  const showRefused = async (...args: string[]): Promise<string> => {
+    const result = await runKubectl(bin, kubeconfig, args);
+    const command = `$ kubectl ${args.map(quote).join(' ')}`;
+    if (result.code === 0) throw new Error(`${command}: expected a refusal, got: ${result.stdout.trim()}`);
+    print(`${bold(command)}\n${result.stderr}`);
+    return result.stderr;
+  };
   /** `kubectl apply -f -` with `yaml` on stdin, shown as a here-document. */
   const apply = async (yaml: string): Promise<string> => {
     const out = await run(['apply', '-f', '-'], yaml);
@@ -40,7 +48,7 @@ export function kubectlFor(bin: string, kubeconfig: string) {
   /** `kubectl get RESOURCE -o json`: the items. */
   const items = async <T>(resource: string, ...args: string[]): Promise<T[]> =>
     (JSON.parse(await run(['get', resource, '-o', 'json', ...args])) as { items: T[] }).items;
-  return { run, show, apply, items, raw: (args: string[]) => runKubectl(bin, kubeconfig, args) };
+  return { run, show, showRefused, apply, items, raw: (args: string[]) => runKubectl(bin, kubeconfig, args) };
 }
 
 /** Aborted (with the reason) when something every wait depends on is gone, e.g. the operator exited. */
