@@ -306,6 +306,9 @@ export function continuityController(deps: ContinuityDeps): Controller {
       if (decision.admit && decision.seen.length + decision.learn.length > 0)
         verified.set(observation.digest, true, VERIFIED_TTL_MS);
     deps.onPlanned?.(repository, plan, pin, complete);
+    // Until every workload has been observed again after a start, a plan sees part of what runs:
+    // writing it would rewrite statuses (affected workloads, last observation) twice.
+    if (!complete) return { requeueAfterMs: INCOMPLETE_RETRY_MS };
     for (const signer of plan.accepted)
       logger.info('baseline widened by an accepted finding', { repository, signer });
 
@@ -331,11 +334,7 @@ export function continuityController(deps: ContinuityDeps): Controller {
     await deleteFindings(expiry.names, 'resolved longer than --finding-ttl');
     scheduleGauges();
 
-    const delays = [
-      plan.requeueAfterMs,
-      expiry.nextExpiryMs,
-      complete ? undefined : INCOMPLETE_RETRY_MS,
-    ].filter((d) => d !== undefined);
+    const delays = [plan.requeueAfterMs, expiry.nextExpiryMs].filter((d) => d !== undefined);
     return delays.length > 0 ? { requeueAfterMs: Math.min(...delays) } : undefined;
   };
 

@@ -38,8 +38,24 @@ describe('InventoryState', () => {
           { kind: 'Deployment', namespace: 'ns', name: 'b' },
           { kind: 'Pod', namespace: 'ns', name: 'a' },
         ],
+        fresh: false,
       },
-      { observation: image('', 1).observation, workloads: [{ kind: 'Pod', namespace: 'ns', name: 'a' }] },
+      {
+        observation: image('', 1).observation,
+        workloads: [{ kind: 'Pod', namespace: 'ns', name: 'a' }],
+        fresh: false,
+      },
+    ]);
+  });
+
+  it('marks digests first seen after the view became complete as fresh', () => {
+    const { inventory } = state();
+    inventory.record('Pod/ns/a', [image('Pod/ns/a', 1)]);
+    expect(inventory.completeFor(() => ['Pod/ns/a'])).toBe(true);
+    inventory.record('Pod/ns/b', [image('Pod/ns/b', 2)]);
+    expect(inventory.uses(REPO).map((u) => [u.observation.digest, u.fresh])).toEqual([
+      [digest(1), false],
+      [digest(2), true],
     ]);
   });
 

@@ -22,6 +22,8 @@ export class InventoryState {
   private readonly listeners: ((repository: string) => void)[] = [];
   private readonly setListeners: (() => void)[] = [];
   private complete = false;
+  /** The firstSeen sequence when the view became complete: digests after it are fresh. */
+  private completedAt = Infinity;
   private readonly logger: Logger;
 
   constructor(logger: Logger, registry: Registry) {
@@ -83,7 +85,10 @@ export class InventoryState {
    * start). Once true it stays true: later workloads are observed as they come.
    */
   completeFor(workloads: () => Iterable<string>): boolean {
-    if (!this.complete) this.complete = [...workloads()].every((w) => this.byWorkload.has(w));
+    if (!this.complete) {
+      this.complete = [...workloads()].every((w) => this.byWorkload.has(w));
+      if (this.complete) this.completedAt = this.sequence;
+    }
     return this.complete;
   }
 
@@ -113,7 +118,9 @@ export class InventoryState {
       }
     }
     const order = (digest: string) => this.firstSeen.get(`${repository}@${digest}`) ?? 0;
-    return [...digests.values()].sort((a, b) => order(a.observation.digest) - order(b.observation.digest));
+    return [...digests.values()]
+      .sort((a, b) => order(a.observation.digest) - order(b.observation.digest))
+      .map((d) => ({ ...d, fresh: order(d.observation.digest) > this.completedAt }));
   }
 
   /** Tags the workloads of `repository` name, and the digest each resolved to when observed. */

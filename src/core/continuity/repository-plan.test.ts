@@ -194,6 +194,25 @@ describe('planRepository', () => {
     expect(again.findings.map((f) => [f.kind, f.status.phase])).toEqual([['IdentityChanged', 'Open']]);
   });
 
+  it('after a start keeps the recorded last observation while it runs, unless a fresh digest is newer', () => {
+    const first = planRepository({
+      ...base,
+      inUse: [use(1, 'Signed', [release]), use(2, 'Signed', [release])],
+    });
+    expect(first.baseline?.lastObserved?.digest).toBe(digest(2));
+    const restarted = { ...base, baseline: first.baseline!, now: at(5000) };
+    // After a start both are already in use, listed in whatever order they were observed again.
+    const stale = [
+      { ...use(2, 'Signed', [release]), fresh: false },
+      { ...use(1, 'Signed', [release]), fresh: false },
+    ];
+    expect(planRepository({ ...restarted, inUse: stale }).baseline).toEqual(first.baseline);
+    const fresh = { ...use(3, 'Signed', [release]), fresh: true };
+    expect(planRepository({ ...restarted, inUse: [...stale, fresh] }).baseline?.lastObserved?.digest).toBe(
+      digest(3),
+    );
+  });
+
   it('keeps a finding as it is while its digest is Checking, and Checking is never the last observation', () => {
     const baseline = established();
     const first = planRepository({ ...base, baseline, inUse: [use(2, 'Unsigned')] });

@@ -15,6 +15,11 @@ export interface DigestInUse {
   observation: Observation;
   /** Workloads that run or template the digest. */
   workloads: readonly WorkloadRef[];
+  /**
+   * False for a digest already in use when the inventory became complete (after a start): its
+   * place in the order says nothing about which digest is newest.
+   */
+  fresh?: boolean;
 }
 
 export interface ExistingFinding {
@@ -103,7 +108,11 @@ export function planRepository(input: RepositoryInput): RepositoryPlan {
   }));
 
   // Checking is transient: it neither teaches the baseline nor becomes its last observation.
-  const resting = decisions.filter((d) => d.observation.posture !== 'Checking');
+  const resting = lastObservedFirst(
+    decisions.filter((d) => d.observation.posture !== 'Checking'),
+    widened.status?.lastObserved?.digest,
+    new Set(inUse.filter((u) => u.fresh === false).map((u) => u.observation.digest)),
+  );
   const next = nextBaselineStatus(widened.status, resting, now, policy);
   const hasBaseline = widened.status !== undefined || (next.status.signers?.length ?? 0) > 0;
 
@@ -114,6 +123,22 @@ export function planRepository(input: RepositoryInput): RepositoryPlan {
     findings: planFindings(input, decisions),
     ...(hasBaseline && next.requeueAfterMs !== undefined ? { requeueAfterMs: next.requeueAfterMs } : {}),
   };
+}
+
+/**
+ * The judged digests in the order the baseline reads them (the last is its lastObserved): after a
+ * start the order of digests already in use is arbitrary, so the recorded last observation stays
+ * last unless a digest first seen since then is newer.
+ */
+function lastObservedFirst<T extends { observation: Observation }>(
+  judged: T[],
+  last: string | undefined,
+  stale: ReadonlySet<string>,
+): T[] {
+  const newest = judged.at(-1);
+  const recorded = judged.find((d) => d.observation.digest === last);
+  if (!newest || !recorded || !stale.has(newest.observation.digest)) return judged;
+  return [...judged.filter((d) => d !== recorded), recorded];
 }
 
 function widen(
