@@ -3,8 +3,6 @@
 // make room, both counted; and a key pinned after its image was judged counts at once, not after
 // the posture TTL.
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { installCrds } from './harness/crds.ts';
 import { kubectl, kubectlItems } from './harness/kubectl.ts';
@@ -16,7 +14,7 @@ import type { CosignKeyPair } from './harness/signing/cosign.ts';
 import type { Image } from './harness/signing/publish.ts';
 import { publishBundle, pushRandomImage } from './harness/signing/publish.ts';
 import type { TestSigstore } from './harness/signing/test-sigstore.ts';
-import { createTestSigstore } from './harness/signing/test-sigstore.ts';
+import { createTestSigstore, operatorTrustedRoot } from './harness/signing/test-sigstore.ts';
 
 const host = inject('registryHost');
 const run = randomBytes(3).toString('hex');
@@ -79,8 +77,7 @@ describe('continuity bounds', () => {
   beforeAll(async () => {
     await installCrds();
     [sigstore, cosignKey] = await Promise.all([createTestSigstore(), cosignKeyPair()]);
-    trustedRoot = join(sigstore.dir, 'operator-trusted-root.json');
-    await writeFile(trustedRoot, JSON.stringify(sigstore.trustedRoot));
+    trustedRoot = await operatorTrustedRoot(sigstore);
     expect((await kubectl(['create', 'namespace', namespace])).code).toBe(0);
   });
   afterAll(async () => {

@@ -2,8 +2,6 @@
 // workloads, tags resolved to digests, postures judged against the local registry, reported as
 // metrics and structured logs. A registry that cannot be reached gives Checking, retried.
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { installCrds } from './harness/crds.ts';
 import { kubectl } from './harness/kubectl.ts';
@@ -13,7 +11,7 @@ import { eventually } from './harness/poll.ts';
 import type { Image } from './harness/signing/publish.ts';
 import { publishBundle, publishLegacySignature, pushRandomImage } from './harness/signing/publish.ts';
 import type { TestSigstore } from './harness/signing/test-sigstore.ts';
-import { createTestSigstore } from './harness/signing/test-sigstore.ts';
+import { createTestSigstore, operatorTrustedRoot } from './harness/signing/test-sigstore.ts';
 
 const host = inject('registryHost');
 const run = randomBytes(3).toString('hex');
@@ -62,8 +60,7 @@ describe('inventory', () => {
     legacySigned = await pushRandomImage(host, `inventory-${run}/worker`);
     await publishLegacySignature(legacySigned, await sigstore.signLegacy({ ...legacySigned, signer }));
     unsigned = await pushRandomImage(host, `inventory-${run}/tool`);
-    const trustedRoot = join(sigstore.dir, 'operator-trusted-root.json');
-    await writeFile(trustedRoot, JSON.stringify(sigstore.trustedRoot));
+    const trustedRoot = await operatorTrustedRoot(sigstore);
     expect((await kubectl(['create', 'namespace', namespace])).code).toBe(0);
     op = await startOperator({
       kubeconfig: inject('kubeconfig'),

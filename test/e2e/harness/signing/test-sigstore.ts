@@ -333,3 +333,10 @@ export function withFlippedBundleSignature(signature: BundleSignature): BundleSi
   };
   return { ...signature, bundle, json: JSON.stringify(bundle) };
 }
+
+/** Writes the test Sigstore's trusted root where an operator can read it (`--trusted-root`). */
+export async function operatorTrustedRoot(sigstore: TestSigstore): Promise<string> {
+  const path = join(sigstore.dir, 'operator-trusted-root.json');
+  await writeFile(path, JSON.stringify(sigstore.trustedRoot));
+  return path;
+}
