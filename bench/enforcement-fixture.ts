@@ -1,15 +1,15 @@
 // What the enforcement bench publishes and creates: the guarded repositories of a namespace as the
 // operator would hand them to generateParameters (a seeded, realistic mix of registries, verdicts
-// and tags), the Pods it times, and reading the generated ConfigMap the way the policy's CEL does.
+// and tags), the Pods it times, and reading the generated parameters the way the policy's CEL does.
 import { createHash } from 'node:crypto';
 import type { Finding } from '../src/core/continuity/decide.ts';
-import type { GuardedRepository, RecordKind } from '../src/core/enforcement/parameters.ts';
-import { dataKey } from '../src/core/enforcement/parameters.ts';
+import type { EnforcementParametersSpec } from '../src/api/enforcement-parameters.ts';
+import type { GuardedRepository } from '../src/core/enforcement/parameters.ts';
 import { seededRandom } from './plan.ts';
 
 const GH = 'https://token.actions.githubusercontent.com';
 const TEAMS = ['payments', 'checkout', 'identity', 'platform', 'search', 'data', 'mobile-api', 'edge'];
-// Name lengths vary by registry, and the ConfigMap spends them twice per record (key and record).
+// Name lengths vary by registry (a repository key is spelled once in the parameters).
 const REGISTRIES = [
   (team: string, service: string) => `ghcr.io/acme-corp/${team}/${service}`,
   (team: string, service: string) => `registry.example.com/${team}/${service}`,
@@ -76,66 +76,58 @@ export function guardedRepositories(digests: number, repositories: number): Guar
   return out;
 }
 
-/** The record of `text` with a payload starting with `payload`, read as the policy's CEL reads it. */
-export const hasRecord = (
-  data: Record<string, string>,
-  kind: RecordKind,
-  text: string,
-  payload: string,
-): boolean => (data[dataKey(kind, text)] ?? '').includes(`\n${text} ${payload}`);
+/** The verdict the parameters list for `digest` of `repository`, as the policy's CEL reads it. */
+export const listed = (
+  spec: EnforcementParametersSpec,
+  repository: string,
+  digest: string,
+): string | undefined => spec.repositories[repository]?.digests?.[digest];
 
 /** The digests `generateParameters` lists as admitted (`+`): the ones a Pod may name. */
 export function admittedImages(
   repositories: readonly GuardedRepository[],
-  data: Record<string, string>,
+  spec: EnforcementParametersSpec,
 ): string[] {
   return repositories.flatMap((r) =>
     r.digests
-      .filter(
-        (d) =>
-          d.decision.admit && !d.decision.finding && hasRecord(data, 'D', `${d.digest}@${r.repository}`, '+'),
-      )
+      .filter((d) => d.decision.admit && !d.decision.finding && listed(spec, r.repository, d.digest) === '+')
       .map((d) => `${r.repository}@${d.digest}`),
   );
 }
 
-/**
- * The data bytes the parameters would need without the bound: every record generateParameters
- * makes of this input, costed as it costs them (key and framing once per key, a line per record).
- * Only to say by how much a namespace overflows.
- */
-export function unboundedDataBytes(repositories: readonly GuardedRepository[]): number {
-  const lines = new Map<string, number>();
-  const add = (kind: RecordKind, text: string, payload: string) => {
-    const key = dataKey(kind, text);
-    lines.set(key, (lines.get(key) ?? key.length + 2) + text.length + payload.length + 2);
+/** The same images spelled `repo:tag@digest`, with a tag the fixture gave each digest. */
+export function withTags<T extends { containers: [string, string]; init: string }>(
+  images: T,
+  repositories: readonly GuardedRepository[],
+): T {
+  const spell = (image: string): string => {
+    const [repository, digest] = image.split('@') as [string, string];
+    const tag = repositories
+      .find((r) => r.repository === repository)
+      ?.tags?.find((t) => t.digest === digest)?.tag;
+    if (tag === undefined) throw new Error(`no tag names ${image}`);
+    return `${repository}:${tag}@${digest}`;
   };
-  for (const r of repositories) {
-    add('R', r.repository, `${r.source} ${r.expected.join(', ')}`);
-    const verdicts = new Map<string, string>();
-    for (const d of r.digests) {
-      const payload = d.decision.admit ? (d.decision.finding ? '+accepted' : '+') : `-${d.findingName}`;
-      if (!d.decision.admit && !d.decision.finding) continue;
-      verdicts.set(d.digest, payload);
-      add('D', `${d.digest}@${r.repository}`, payload);
-    }
-    for (const t of r.tags ?? []) {
-      const payload = verdicts.get(t.digest);
-      if (payload !== undefined)
-        add('T', `${r.repository}:${t.tag}`, payload.startsWith('-') ? payload : '+');
-    }
-  }
-  return [...lines.values()].reduce((a, b) => a + b, 0);
+  return {
+    ...images,
+    containers: [spell(images.containers[0]), spell(images.containers[1])],
+    init: spell(images.init),
+  };
 }
 
-/** Record counts by kind in a generated ConfigMap's data. */
-export function recordCounts(data: Record<string, string>): Record<RecordKind, number> {
-  const counts: Record<RecordKind, number> = { R: 0, D: 0, T: 0 };
-  for (const [key, value] of Object.entries(data)) {
-    const kind = key[0] as RecordKind;
-    if (kind in counts && key[1] === '.') counts[kind] += value.split('\n').filter(Boolean).length;
-  }
-  return counts;
+/**
+ * Three admitted digests of Docker Hub repositories, spelled as people write them (no `docker.io/`):
+ * not listed as written, so the policy canonicalizes them (its full path).
+ */
+export function dockerHubShort(
+  repositories: readonly GuardedRepository[],
+  spec: EnforcementParametersSpec,
+): { containers: [string, string]; init: string } {
+  const hub = admittedImages(repositories, spec).filter((image) => image.startsWith('docker.io/'));
+  const byRepository = [...new Map(hub.map((image) => [image.split('@')[0]!, image])).values()];
+  const [a, b, c] = byRepository.map((image) => image.slice('docker.io/'.length));
+  if (c === undefined) throw new Error('fewer than three admitted Docker Hub digests are listed');
+  return { containers: [a!, b!], init: c };
 }
 
 /** A Pod as a team would create it: two containers and an init container, images by digest. */

@@ -21,14 +21,16 @@ export interface Arm {
   namespace: string;
   /** The namespace's signwarden.dev/enforcement label, if any. */
   label: string | null;
-  /** Digests in its parameters ConfigMap (none when unenforced). */
+  /** Digests in its parameters (none when unenforced). */
   digests: number | null;
+  /** How the timed Pod spells its images: as the parameters list them, or with a tag too. */
+  spelling: string;
   latencyMs: Latency;
   /** Measured creations answered 201 (every one must be). */
   admitted: number;
 }
 
-/** One namespace's parameters ConfigMap: generated, applied, read back. */
+/** One namespace's EnforcementParameters: generated, created, read back. */
 export interface ParametersFigures {
   namespace: string;
   digests: number;
@@ -36,25 +38,20 @@ export interface ParametersFigures {
   tags: number;
   /** generateParameters, median of several runs. */
   generateMs: number;
-  /** Records kept, by kind. */
-  records: { R: number; D: number; T: number };
-  keys: number;
+  /** What the object lists (spec.counts): guarded repositories, digest and tag verdicts. */
+  listed: { repositories: number; digests: number; tags: number };
   dropped: number;
   overflow: boolean;
-  /** Admitted digests of the input, and how many of them the ConfigMap lists. */
+  /** Admitted digests of the input, and how many of them the parameters list. */
   admittedDigests: number;
   admittedListed: number;
-  dataKeyBytes: number;
-  dataValueBytes: number;
-  /** What the data would need without the 900,000-byte bound (same costing). */
-  unboundedDataBytes: number;
-  /** JSON.stringify of the generated object. */
-  generatedJsonBytes: number;
+  /** JSON bytes of the generated spec, and what it would take without the size bound. */
+  specBytes: number;
+  unboundedSpecBytes: number;
   /** Created as the operator's service account: HTTP status and time. */
   create: { status: number; ms: number; error?: string };
-  /** The object as the API server returns it (managedFields included): JSON, and protobuf as etcd stores it. */
+  /** The object as the API server returns it, managedFields included (etcd stores custom resources as JSON). */
   storedJsonBytes: number | null;
-  storedProtobufBytes: number | null;
   managedFieldsJsonBytes: number | null;
 }
 
@@ -151,10 +148,21 @@ export function markdown(r: EnforcementResult): string {
     ),
     '',
     table(
-      ['Pod create (POST → 201), ms', 'namespace', 'samples', 'p50', 'p95', 'mean', 'max', 'admitted'],
+      [
+        'Pod create (POST → 201), ms',
+        'namespace',
+        'images',
+        'samples',
+        'p50',
+        'p95',
+        'mean',
+        'max',
+        'admitted',
+      ],
       r.arms.map((a) => [
         a.name,
         a.label === null ? `unlabelled` : `${a.label}, ${a.digests?.toLocaleString('en')} digests`,
+        a.spelling,
         a.latencyMs.samples,
         a.latencyMs.p50,
         a.latencyMs.p95,
@@ -166,7 +174,7 @@ export function markdown(r: EnforcementResult): string {
     '',
     `${r.settings.pods} Pods per namespace after ${r.settings.warmup} rounds of warm-up, created one at a time, ` +
       `the namespaces in turn (the order rotated every round). Each Pod: two containers and an init ` +
-      `container, all by digest in guarded repositories. Median difference within a round: ` +
+      `container, all by digest in guarded repositories. Median difference from unenforced within a round: ` +
       r.pairedDifferenceMs.map((d) => `${d.arm} ${d.median} ms`).join(', ') +
       `. The policy denied as expected ${r.policyEffectiveMs} ms after the bindings were created.`,
     '',
@@ -176,13 +184,12 @@ export function markdown(r: EnforcementResult): string {
         'repositories',
         'tags',
         'generate ms',
-        'records R/D/T',
+        'listed R/D/T',
         'dropped',
         'overflow',
-        'data (keys + values)',
+        'spec (JSON)',
         'unbounded',
-        'stored JSON',
-        'stored protobuf',
+        'stored (JSON)',
         'created',
       ],
       r.parameters.map((p) => [
@@ -190,13 +197,12 @@ export function markdown(r: EnforcementResult): string {
         p.repositories,
         p.tags,
         p.generateMs,
-        `${p.records.R}/${p.records.D}/${p.records.T}`,
+        `${p.listed.repositories}/${p.listed.digests}/${p.listed.tags}`,
         p.dropped,
         p.overflow ? `yes: ${p.admittedListed} of ${p.admittedDigests} admitted digests listed` : 'no',
-        `${kib(p.dataKeyBytes + p.dataValueBytes)} (${kib(p.dataKeyBytes)} + ${kib(p.dataValueBytes)})`,
-        kib(p.unboundedDataBytes),
+        kib(p.specBytes),
+        kib(p.unboundedSpecBytes),
         `${kib(p.storedJsonBytes)} (managedFields ${kib(p.managedFieldsJsonBytes)})`,
-        kib(p.storedProtobufBytes),
         p.create.status === 201 ? `201 in ${p.create.ms} ms` : `${p.create.status}: ${p.create.error ?? ''}`,
       ]),
     ),

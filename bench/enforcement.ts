@@ -1,9 +1,9 @@
 // `make bench`, third part: what enforcement costs, against a real control plane (kube-apiserver,
 // etcd, kube-controller-manager) on loopback, with the objects the operator publishes — the policy,
 // bindings and guard from generatePolicy, the parameters from generateParameters:
-//  1. the parameters ConfigMap for 1,000 digests (200 repositories) and 10,000 digests (2,000
-//     repositories), each with its tags: generation time, records kept or dropped, bytes generated,
-//     as the API server returns them (JSON) and stores them (protobuf), created as the operator;
+//  1. the EnforcementParameters for 1,000 digests (200 repositories) and 10,000 digests (2,000
+//     repositories), each with its tags: generation time, verdicts listed or dropped, bytes generated
+//     and as the API server returns them (managedFields included), created as the operator;
 //  2. Pod-create latency (POST → 201) in an unlabelled namespace and in `deny` namespaces with the
 //     1,000- and 10,000-digest parameters, the namespaces in turn within each round (drift cancels),
 //     after a warm-up; the ratio enforced / unenforced against the goal ≤ 1.10;
@@ -19,20 +19,24 @@ import { performance } from 'node:perf_hooks';
 import type { GuardedRepository, ParametersResult } from '../src/core/enforcement/parameters.ts';
 import { generateParameters } from '../src/core/enforcement/parameters.ts';
 import { ENFORCEMENT_LABEL, generatePolicy } from '../src/core/enforcement/policy.ts';
+import { API_VERSION, GROUP } from '../src/api/group.ts';
+import { enforcementParametersKind } from '../src/api/enforcement-parameters.ts';
 import { binaries } from '../test/e2e/harness/binaries.ts';
 import { startControlPlane } from '../test/e2e/harness/control-plane.ts';
+import { installCrds } from '../test/e2e/harness/crds.ts';
+import { runKubectl } from '../test/e2e/harness/kubectl.ts';
 import { eventually } from '../test/e2e/harness/poll.ts';
 import { fileStamp, git, loadNow, machine, resultsDirectory, setting } from './common.ts';
 import type { RawClient } from './enforcement-client.ts';
 import { rawClient } from './enforcement-client.ts';
 import {
   admittedImages,
+  dockerHubShort,
   guardedRepositories,
-  hasRecord,
+  listed,
   pod,
-  recordCounts,
-  unboundedDataBytes,
   unverified,
+  withTags,
 } from './enforcement-fixture.ts';
 import type { Arm, Check, EnforcementResult, ParametersFigures } from './enforcement-report.ts';
 import { latency, markdown, targetsOf } from './enforcement-report.ts';
@@ -52,7 +56,8 @@ const SIZES = [
   { name: 'deny-10k', namespace: 'bench-deny-10k', digests: 10_000, repositories: 2_000 },
 ];
 const ADMISSION = '/apis/admissionregistration.k8s.io/v1';
-const PROTOBUF = 'application/vnd.kubernetes.protobuf';
+const parametersPath = (namespace: string) =>
+  `/apis/${API_VERSION}/namespaces/${namespace}/${enforcementParametersKind.plural}`;
 /** generateParameters is timed as the median of this many runs. */
 const GENERATE_RUNS = 5;
 
@@ -92,14 +97,20 @@ async function createNamespaces(api: KubeApi): Promise<void> {
     });
 }
 
-/** What the operator's role will need to write parameters: ConfigMaps, in every namespace. */
+/** What the operator's role grants to write parameters: EnforcementParameters, in every namespace. */
 async function grantOperator(api: KubeApi): Promise<void> {
   const name = 'signwarden-bench-parameters';
   await api.json('POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRole',
     metadata: { name },
-    rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'create', 'update', 'patch'] }],
+    rules: [
+      {
+        apiGroups: [GROUP],
+        resources: [enforcementParametersKind.plural],
+        verbs: ['get', 'create', 'update', 'patch'],
+      },
+    ],
   });
   await api.json('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
     apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -151,22 +162,17 @@ function generateTimed(
 async function publish(raw: RawClient, size: (typeof SIZES)[number]): Promise<Published> {
   const repositories = guardedRepositories(size.digests, size.repositories);
   const { result: generated, ms: generateMs } = generateTimed(size.namespace, repositories);
-  const { configMap } = generated;
-  const body = JSON.stringify(configMap);
-  const path = `/api/v1/namespaces/${size.namespace}/configmaps`;
+  const { object } = generated;
+  const path = parametersPath(size.namespace);
   const start = performance.now();
-  const created = await raw.send('POST', path, { body, as: OPERATOR_USER });
+  const created = await raw.send('POST', path, { body: JSON.stringify(object), as: OPERATOR_USER });
   const createMs = round(performance.now() - start, 1);
   const ok = created.status === 201;
-  const stored = ok ? await raw.send('GET', `${path}/${configMap.metadata.name}`) : undefined;
-  const storedProtobuf = ok
-    ? await raw.send('GET', `${path}/${configMap.metadata.name}`, { accept: PROTOBUF })
-    : undefined;
+  const stored = ok ? await raw.send('GET', `${path}/${object.metadata.name}`) : undefined;
   const managedFields = stored
     ? (JSON.parse(stored.body.toString('utf8')) as { metadata: { managedFields?: unknown } }).metadata
         .managedFields
     : undefined;
-  const entries = Object.entries(configMap.data);
   const admitted = repositories.flatMap((r) =>
     r.digests.filter((d) => d.decision.admit && !d.decision.finding),
   );
@@ -180,23 +186,23 @@ async function publish(raw: RawClient, size: (typeof SIZES)[number]): Promise<Pu
       repositories: size.repositories,
       tags: repositories.reduce((n, r) => n + (r.tags?.length ?? 0), 0),
       generateMs,
-      records: recordCounts(configMap.data),
-      keys: entries.length,
+      listed: object.spec.counts,
       dropped: generated.dropped,
       overflow: generated.overflow,
       admittedDigests: admitted.length,
-      admittedListed: admittedImages(repositories, configMap.data).length,
-      dataKeyBytes: entries.reduce((n, [k]) => n + Buffer.byteLength(k), 0),
-      dataValueBytes: entries.reduce((n, [, v]) => n + Buffer.byteLength(v), 0),
-      unboundedDataBytes: unboundedDataBytes(repositories),
-      generatedJsonBytes: Buffer.byteLength(body),
+      admittedListed: admittedImages(repositories, object.spec).length,
+      specBytes: generated.bytes,
+      unboundedSpecBytes: generateParameters({
+        namespace: size.namespace,
+        repositories,
+        maxBytes: Number.POSITIVE_INFINITY,
+      }).bytes,
       create: {
         status: created.status,
         ms: createMs,
         ...(ok ? {} : { error: message(created.body.toString('utf8')).slice(0, 300) }),
       },
       storedJsonBytes: stored?.body.length ?? null,
-      storedProtobufBytes: storedProtobuf?.body.length ?? null,
       managedFieldsJsonBytes:
         managedFields === undefined ? null : Buffer.byteLength(JSON.stringify(managedFields)),
     },
@@ -243,7 +249,7 @@ async function check(
 
 /** Three admitted digests of distinct repositories, listed in every namespace's parameters. */
 function measuredImages(published: Published[]): Images {
-  const lists = published.map((p) => admittedImages(p.repositories, p.generated.configMap.data));
+  const lists = published.map((p) => admittedImages(p.repositories, p.generated.object.spec));
   const common = lists[0]!.filter((image) => lists.every((l) => l.includes(image)));
   const byRepository = new Map(common.map((image) => [image.split('@')[0]!, image]));
   const [a, b, c] = [...byRepository.values()];
@@ -271,6 +277,7 @@ async function main(): Promise<number> {
   const api = kubeApi(cp.kubeconfig);
   const raw = rawClient(cp.kubeconfig);
   try {
+    await installCrds((args) => runKubectl(cp.kubectl, cp.kubeconfig, args));
     await createNamespaces(api);
     await grantOperator(api);
     const installedAt = await installPolicy(api);
@@ -339,10 +346,10 @@ async function main(): Promise<number> {
       ),
     ];
     // The guard: parameters written by anyone but the operator (here the cluster admin) are refused.
-    const forged = await raw.send('POST', `/api/v1/namespaces/${UNENFORCED}/configmaps?dryRun=All`, {
+    const forged = await raw.send('POST', `${parametersPath(UNENFORCED)}?dryRun=All`, {
       body: JSON.stringify({
-        ...first.generated.configMap,
-        metadata: { ...first.generated.configMap.metadata, namespace: UNENFORCED },
+        ...first.generated.object,
+        metadata: { ...first.generated.object.metadata, namespace: UNENFORCED },
       }),
     });
     const forgedMessage = message(forged.body.toString('utf8'));
@@ -360,9 +367,7 @@ async function main(): Promise<number> {
         .flatMap((r) =>
           r.digests.filter((d) => d.decision.admit && !d.decision.finding).map((d) => ({ r, d })),
         )
-        .find(
-          ({ r, d }) => !hasRecord(large.generated.configMap.data, 'D', `${d.digest}@${r.repository}`, '+'),
-        );
+        .find(({ r, d }) => listed(large.generated.object.spec, r.repository, d.digest) !== '+');
       if (dropped)
         checks.push(
           await check(
@@ -385,29 +390,58 @@ async function main(): Promise<number> {
     }
 
     log(`3. Pod-create latency: ${WARMUP} rounds of warm-up, then ${PODS} rounds`);
+    // Images as listed, and `repo:tag@digest` (a common pinning style), are admitted without
+    // canonicalization; Docker Hub names without `docker.io/` take the policy's full path.
+    const tagged = withTags(images, first.repositories);
+    const short = dockerHubShort(first.repositories, first.generated.object.spec);
     const arms = [
-      { name: 'unenforced', namespace: UNENFORCED, label: null, digests: null },
+      {
+        name: 'unenforced',
+        namespace: UNENFORCED,
+        label: null,
+        digests: null,
+        spelling: 'repo@digest',
+        images,
+      },
       ...usable.map((p) => ({
         name: p.size.name,
         namespace: p.size.namespace,
         label: 'deny',
         digests: p.size.digests,
+        spelling: 'repo@digest',
+        images,
       })),
+      {
+        name: `${first.size.name}-tagged`,
+        namespace: first.size.namespace,
+        label: 'deny',
+        digests: first.size.digests,
+        spelling: 'repo:tag@digest',
+        images: tagged,
+      },
+      {
+        name: `${first.size.name}-short`,
+        namespace: first.size.namespace,
+        label: 'deny',
+        digests: first.size.digests,
+        spelling: 'Docker Hub, short',
+        images: short,
+      },
     ];
     const samples = arms.map(() => [] as number[]);
     const admitted = arms.map(() => 0);
     const refusals: string[] = [];
     for (let r = 0; r < WARMUP + PODS; r++) {
       for (let k = 0; k < arms.length; k++) {
-        const i = (r + k) % arms.length; // each namespace first, second and third equally often
-        const res = await createPod(api, arms[i]!.namespace, images);
+        const i = (r + k) % arms.length; // each arm in each position equally often
+        const res = await createPod(api, arms[i]!.namespace, arms[i]!.images);
         if (res.status !== 201) refusals.push(`${arms[i]!.name}: ${res.status} ${res.message.slice(0, 200)}`);
         if (r < WARMUP) continue;
         samples[i]!.push(res.ms);
         if (res.status === 201) admitted[i]!++;
       }
     }
-    const measured: Arm[] = arms.map((a, i) => ({
+    const measured: Arm[] = arms.map(({ images: _images, ...a }, i) => ({
       ...a,
       latencyMs: latency(samples[i]!),
       admitted: admitted[i]!,

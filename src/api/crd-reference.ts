@@ -52,19 +52,19 @@ function rows(node: Node, path: string, required: boolean, out: string[]): void 
 export function crdReference(kinds: readonly KindDefinition[]): string {
   const sections = kinds.map((def) => {
     const crd = customResourceDefinition(def) as {
-      spec: { versions: [{ schema: { openAPIV3Schema: { properties: { spec: Node; status: Node } } } }] };
+      spec: { versions: [{ schema: { openAPIV3Schema: { properties: { spec: Node; status?: Node } } } }] };
     };
     const { spec, status } = crd.spec.versions[0].schema.openAPIV3Schema.properties;
     const table: string[] = ['| field | type | description | constraints |', '| --- | --- | --- | --- |'];
     rows(spec, 'spec', true, table);
-    rows(status, 'status', false, table);
+    if (status) rows(status, 'status', false, table);
     const columns = def.printerColumns.map((c) => c.name).join(', ');
     return [
       `## ${def.kind}`,
       '',
       def.description,
       '',
-      `\`apiVersion: ${API_VERSION}\`, cluster-scoped; \`kubectl get ${def.plural}\` or \`kubectl get ${def.shortNames.join(', ')}\` (columns: ${columns}).`,
+      `\`apiVersion: ${API_VERSION}\`, ${def.scope === 'Namespaced' ? 'namespaced' : 'cluster-scoped'}; \`kubectl get ${def.plural}\` or \`kubectl get ${def.shortNames.join(', ')}\` (columns: ${columns}).`,
       '',
       ...table,
       '',

@@ -48,7 +48,17 @@ describe('CRD generation', () => {
     expect(toStructural(input)).toEqual(expected);
   });
 
-  it('every string and list in every schema is bounded', () => {
+  it.each(KINDS.map((k) => [k.kind, k] as const))('%s: scope and status subresource', (_, def) => {
+    const crd = customResourceDefinition(def) as {
+      spec: { scope: string; versions: [{ subresources?: unknown; schema: { openAPIV3Schema: unknown } }] };
+    };
+    expect(crd.spec.scope).toBe(def.scope ?? 'Cluster');
+    expect(crd.spec.versions[0].subresources).toEqual(def.status ? { status: {} } : undefined);
+    const root = crd.spec.versions[0].schema.openAPIV3Schema as { properties: Record<string, unknown> };
+    expect('status' in root.properties).toBe(def.status !== undefined);
+  });
+
+  it('every string, list and map in every schema is bounded', () => {
     const unbounded: string[] = [];
     const walk = (node: unknown, path: string): void => {
       if (node === null || typeof node !== 'object') return;
@@ -61,6 +71,8 @@ describe('CRD generation', () => {
       )
         unbounded.push(path);
       if (n.type === 'array' && n.maxItems === undefined) unbounded.push(path);
+      if (n.type === 'object' && n.additionalProperties !== undefined && n.maxProperties === undefined)
+        unbounded.push(path);
       for (const [k, v] of Object.entries(n)) if (k !== 'x-kubernetes-validations') walk(v, `${path}.${k}`);
     };
     for (const def of KINDS) {

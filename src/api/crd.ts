@@ -44,7 +44,7 @@ export function customResourceDefinition(def: KindDefinition): JsonSchema {
     metadata: { name: `${def.plural}.${GROUP}` },
     spec: {
       group: GROUP,
-      scope: 'Cluster',
+      scope: def.scope ?? 'Cluster',
       names: {
         kind: def.kind,
         listKind: `${def.kind}List`,
@@ -58,7 +58,7 @@ export function customResourceDefinition(def: KindDefinition): JsonSchema {
           name: VERSION,
           served: true,
           storage: true,
-          subresources: { status: {} },
+          ...(def.status ? { subresources: { status: {} } } : {}),
           additionalPrinterColumns: def.printerColumns,
           schema: {
             openAPIV3Schema: {
@@ -73,7 +73,7 @@ export function customResourceDefinition(def: KindDefinition): JsonSchema {
                 kind: { type: 'string', description: 'Kind of the object.' },
                 metadata: { type: 'object' },
                 spec: spec,
-                status: schemaOf(def.status),
+                ...(def.status ? { status: schemaOf(def.status) } : {}),
               },
             },
           },

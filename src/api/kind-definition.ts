@@ -12,12 +12,15 @@ export interface PrinterColumn {
 
 export interface KindDefinition {
   kind: string;
+  /** Cluster-scoped unless said otherwise. */
+  scope?: 'Cluster' | 'Namespaced';
   plural: string;
   singular: string;
   shortNames: string[];
   description: string;
   spec: z.ZodType;
-  status: z.ZodType;
+  /** What the operator reports, through a status subresource; none for a kind it only writes whole. */
+  status?: z.ZodType;
   /** CEL rules on the spec as a whole. */
   specRules?: { rule: string; message: string }[];
   printerColumns: PrinterColumn[];

@@ -1,11 +1,19 @@
-// Enforcement parameters: one ConfigMap in each namespace labelled signwarden.dev/enforcement=deny
-// or =warn (and not excluded), generated from the verdicts the continuity controller planned. It is
-// written only when its content changes, never from a half-rebuilt view after a start, and deleted
-// when the namespace stops enforcing. A namespace whose verdicts do not fit gets a Warning event
+// Enforcement parameters: one EnforcementParameters object in each namespace labelled
+// signwarden.dev/enforcement=deny or =warn (and not excluded), generated from the verdicts the
+// continuity controller planned. It is written only when its content changes, never from a
+// half-rebuilt view after a start, and deleted when the namespace stops enforcing. A namespace whose verdicts do not fit gets a Warning event
 // and a metric; what did not fit fails closed (parameters.ts).
-import { CoreV1Api } from '@kubernetes/client-node';
-import type { KubeConfig, V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
-import { generateParameters, PARAMETERS_LABELS } from '../core/enforcement/parameters.ts';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import type {
+  KubeConfig,
+  KubernetesListObject,
+  KubernetesObject,
+  V1Namespace,
+} from '@kubernetes/client-node';
+import { enforcementParametersKind } from '../api/enforcement-parameters.ts';
+import { API_VERSION, GROUP, VERSION } from '../api/group.ts';
+import { resourceName, resourcePath } from '../api/resources.ts';
+import { generateParameters } from '../core/enforcement/parameters.ts';
 import type { ParametersResult } from '../core/enforcement/parameters.ts';
 import { ENFORCEMENT_LABEL } from '../core/enforcement/policy.ts';
 import { coveredBy } from '../core/covered-by.ts';
@@ -31,7 +39,7 @@ export interface ParametersDeps {
   logger: Logger;
   metrics: EnforcementMetrics;
   namespaces: ResilientInformer<V1Namespace>;
-  configMaps: ResilientInformer<V1ConfigMap>;
+  parameters: ResilientInformer<ParametersObject>;
   verdicts: EnforcementVerdicts;
   /** Whether the verdicts reflect the complete inventory (a start has rebuilt them). */
   ready: () => boolean;
@@ -39,16 +47,16 @@ export interface ParametersDeps {
   excludedNamespaces: readonly string[];
 }
 
-const roleSelector = Object.entries(PARAMETERS_LABELS)
-  .map(([k, v]) => `${k}=${v}`)
-  .join(',');
+/** What the informer keeps: only the spec is read, and only to compare it with the generated one. */
+type ParametersObject = KubernetesObject & { spec?: unknown };
 
-/** Informers over namespaces and over the parameters ConfigMaps (by their labels). */
+/** Informers over namespaces and over the EnforcementParameters of every namespace. */
 export function parametersInformers(
   kubeConfig: KubeConfig,
   deps: { logger: Logger; metrics: Metrics; backoff: BackoffPolicy },
-): { namespaces: ResilientInformer<V1Namespace>; configMaps: ResilientInformer<V1ConfigMap> } {
+): { namespaces: ResilientInformer<V1Namespace>; parameters: ResilientInformer<ParametersObject> } {
   const core = kubeConfig.makeApiClient(CoreV1Api);
+  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
   return {
     namespaces: new ResilientInformer<V1Namespace>(
       kubeConfig,
@@ -61,13 +69,17 @@ export function parametersInformers(
       deps.logger,
       deps.metrics,
     ),
-    configMaps: new ResilientInformer<V1ConfigMap>(
+    parameters: new ResilientInformer<ParametersObject>(
       kubeConfig,
       {
-        resource: 'configmaps',
-        path: '/api/v1/configmaps',
-        labelSelector: roleSelector,
-        list: () => core.listConfigMapForAllNamespaces({ labelSelector: roleSelector }),
+        resource: resourceName(enforcementParametersKind),
+        path: resourcePath(enforcementParametersKind),
+        list: () =>
+          custom.listCustomObjectForAllNamespaces({
+            group: GROUP,
+            version: VERSION,
+            resourcePlural: enforcementParametersKind.plural,
+          }) as Promise<KubernetesListObject<ParametersObject>>,
         backoff: deps.backoff,
       },
       deps.logger,
@@ -91,8 +103,8 @@ export function parametersController(deps: ParametersDeps): Controller {
           repositories: verdicts.repositories(),
         }),
       };
-    const { configMap } = generated.data;
-    return { ...generated.data, configMap: { ...configMap, metadata: { ...configMap.metadata, namespace } } };
+    const { object } = generated.data;
+    return { ...generated.data, object: { ...object, metadata: { ...object.metadata, namespace } } };
   };
 
   const enforced = (ns: V1Namespace | undefined): boolean => {
@@ -106,13 +118,17 @@ export function parametersController(deps: ParametersDeps): Controller {
 
   const reconcile = async (namespace: string) => {
     const ns = deps.namespaces.get(namespace);
-    const current = deps.configMaps.get(deps.parametersName, namespace);
+    const current = deps.parameters.get(deps.parametersName, namespace);
     if (!enforced(ns)) {
       metrics.parameterBytes.remove({ namespace });
       metrics.parameterRecordsDropped.remove({ namespace });
       // A terminating namespace deletes its objects itself.
       if (!current || ns?.status?.phase === 'Terminating') return undefined;
-      await deps.objects.delete({ apiVersion: 'v1', kind: 'ConfigMap', metadata: current.metadata ?? {} });
+      await deps.objects.delete({
+        apiVersion: API_VERSION,
+        kind: enforcementParametersKind.kind,
+        metadata: { name: deps.parametersName, namespace },
+      });
       metrics.parameterWrites.inc({ result: 'deleted' });
       logger.info('enforcement parameters deleted: the namespace no longer enforces', { namespace });
       return undefined;
@@ -121,17 +137,16 @@ export function parametersController(deps: ParametersDeps): Controller {
     // fails closed meanwhile, as the binding says.
     if (!deps.ready()) return { requeueAfterMs: NOT_READY_RETRY_MS };
 
-    const { configMap, dropped, overflow } = parametersFor(namespace);
-    const bytes = Object.entries(configMap.data).reduce((n, [k, v]) => n + k.length + v.length, 0);
+    const { object, dropped, overflow, bytes } = parametersFor(namespace);
     metrics.parameterBytes.set({ namespace }, bytes);
     metrics.parameterRecordsDropped.set({ namespace }, dropped);
     const same =
       current !== undefined &&
-      coveredBy(configMap.metadata.labels, current.metadata?.labels) &&
-      sameContent(configMap.data, current.data ?? {});
+      coveredBy(object.metadata.labels, current.metadata?.labels) &&
+      sameContent(object.spec, current.spec);
     if (same) return undefined;
     try {
-      await deps.objects.apply(configMap);
+      await deps.objects.apply(object);
       metrics.parameterWrites.inc({ result: 'applied' });
     } catch (error) {
       metrics.parameterWrites.inc({ result: 'error' });
@@ -151,7 +166,7 @@ export function parametersController(deps: ParametersDeps): Controller {
           reason: 'EnforcementParametersTruncated',
           action: 'Publish',
           note:
-            `${dropped} verdicts did not fit in ConfigMap ${deps.parametersName} (1 MiB); ` +
+            `${dropped} verdicts did not fit in EnforcementParameters ${deps.parametersName} (1 MiB); ` +
             (overflow
               ? 'every repository now counts as guarded: images not verified are denied'
               : 'workload templates get less early feedback; Pods are still checked') +
@@ -163,8 +178,8 @@ export function parametersController(deps: ParametersDeps): Controller {
 
   const controller = new Controller('enforcement-parameters', reconcile)
     .watch(deps.namespaces, (ns) => [ns.metadata?.name ?? ''])
-    .watch(deps.configMaps, (cm) =>
-      cm.metadata?.name === deps.parametersName ? [cm.metadata.namespace ?? ''] : [],
+    .watch(deps.parameters, (p) =>
+      p.metadata?.name === deps.parametersName ? [p.metadata.namespace ?? ''] : [],
     );
 
   let settle: NodeJS.Timeout | undefined;

@@ -1,5 +1,6 @@
-// Server-side apply and deletion of built-in objects (the admission policy, its bindings, the
-// enforcement parameters), under the same field manager as signwarden's own kinds.
+// Server-side apply and deletion of objects of any kind, resolved through discovery (the admission
+// policy, its bindings, the enforcement parameters), under the same field manager as signwarden's
+// own kinds.
 import { KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { statusCode } from './api-error.ts';

@@ -26,7 +26,7 @@ export function createEnforcementMetrics(registry: Registry): EnforcementMetrics
     }),
     parameterRecordsDropped: new Gauge({
       name: 'signwarden_enforcement_parameter_records_dropped',
-      help: 'Verdicts left out of a namespace parameters to stay within the ConfigMap bound (0 when all fit).',
+      help: 'Verdicts left out of a namespace parameters to stay within the size bound (about 1 MiB) (0 when all fit).',
       labelNames: ['namespace'],
       registers,
     }),

@@ -7,6 +7,7 @@ import { celImageReference } from '../../src/core/enforcement/cel-canonical.ts';
 import type { GuardedRepository } from '../../src/core/enforcement/parameters.ts';
 import { generateParameters } from '../../src/core/enforcement/parameters.ts';
 import { generatePolicy } from '../../src/core/enforcement/policy.ts';
+import { installCrds } from './harness/crds.ts';
 import type { Finding } from '../../src/core/continuity/decide.ts';
 import { parseImageReference } from '../../src/core/image-reference.ts';
 import { kubectl } from './harness/kubectl.ts';
@@ -36,7 +37,13 @@ const rbac = [
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRole',
     metadata: { name: `signwarden-e2e-parameters-${suffix}` },
-    rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'create', 'update', 'patch'] }],
+    rules: [
+      {
+        apiGroups: ['signwarden.dev'],
+        resources: ['enforcementparameters'],
+        verbs: ['get', 'create', 'update', 'patch'],
+      },
+    ],
   },
   {
     apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -74,8 +81,10 @@ async function freshNamespace(labels: Record<string, string> = {}): Promise<stri
 }
 
 async function publish(namespace: string, repositories: GuardedRepository[]): Promise<void> {
-  const { configMap } = generateParameters({ namespace, repositories });
-  const applied = await kubectl(['apply', asOperator, '-f', '-'], { input: JSON.stringify(configMap) });
+  const { object } = generateParameters({ namespace, repositories });
+  const applied = await kubectl(['apply', '--server-side', asOperator, '-f', '-'], {
+    input: JSON.stringify(object),
+  });
   expect(applied.code, applied.stderr).toBe(0);
 }
 
@@ -130,11 +139,53 @@ const guarded: GuardedRepository[] = [
   })),
 ];
 
-/** What the generated policy must decide for an image, from the TypeScript canonicalizer. */
-function expectedAdmission(image: string): boolean {
+/**
+ * Everything a valid vector names, listed as admitted: its digest, or its tag (resolved to DIGEST),
+ * in its canonical repository. Images written exactly as listed are admitted without being
+ * canonicalized (policy.ts), so this holds that shortcut to the same answers.
+ */
+const listedEverything: GuardedRepository[] = (() => {
+  const byRepository = new Map<string, { digests: Set<string>; tags: Set<string> }>();
+  for (const v of vectors) {
+    const parsed = parseImageReference(v.input);
+    if ('error' in parsed) continue;
+    const entry = byRepository.get(parsed.canonical) ?? { digests: new Set([DIGEST]), tags: new Set() };
+    byRepository.set(parsed.canonical, entry);
+    if (parsed.digest !== undefined) entry.digests.add(parsed.digest);
+    else entry.tags.add(parsed.tag ?? 'latest');
+  }
+  return [...byRepository].map(([repository, { digests, tags }]) => ({
+    repository,
+    source: 'signaturepin/e2e',
+    expected: ['key sha256:ab12'],
+    digests: [...digests].map((digest) => ({ digest, decision: { admit: true } })),
+    tags: [...tags].map((tag) => ({ tag, digest: DIGEST })),
+  }));
+})();
+/** Spellings next to what `listedEverything` lists that must not be taken for it. */
+const nearMisses = [
+  `docker.io/library/nginx@${DIGEST}x`,
+  `docker.io/library/nginx@${DIGEST}@${DIGEST}`,
+  `docker.io/library/nginx/@${DIGEST}`,
+  `docker.io/library/nginx:@${DIGEST}`,
+  `docker.io/library/nginx:1.27@${DIGEST}`,
+  `docker.io/library/nginx:-bad@${DIGEST}`,
+  `docker.io/library/nginx:${'a'.repeat(129)}@${DIGEST}`,
+  `docker.io/library/nginx:v@1@${DIGEST}`,
+  `nginx:1.27@${DIGEST}`,
+  `DOCKER.IO/library/nginx@${DIGEST}`,
+  `docker.io/library/nginx@${DIGEST.toUpperCase()}`,
+  'docker.io/library/nginx:1.27:1.27',
+  'docker.io/library/nginx:',
+  'docker.io/library/nginx:nope',
+  'ghcr.io/acme/api:v1@',
+];
+
+/** What the generated policy must decide for an image with `published` parameters, from the TypeScript canonicalizer. */
+function expectedAdmission(image: string, published: readonly GuardedRepository[]): boolean {
   const parsed = parseImageReference(image);
   if ('error' in parsed) return false; // what cannot be canonicalized is denied where enforced
-  const repo = guarded.find((g) => g.repository === parsed.canonical);
+  const repo = published.find((g) => g.repository === parsed.canonical);
   if (!repo) return true;
   if (parsed.digest !== undefined)
     return repo.digests.some((d) => d.digest === parsed.digest && d.decision.admit);
@@ -142,6 +193,7 @@ function expectedAdmission(image: string): boolean {
 }
 
 beforeAll(async () => {
+  await installCrds();
   const created = await kubectl(['create', 'namespace', operator.namespace]);
   expect(created.code, created.stderr).toBe(0);
   const applied = await kubectl(['apply', '-f', '-'], { input: clusterObjects });
@@ -236,38 +288,45 @@ describe('CEL canonicalization', () => {
     }
   });
 
-  it('decides every vector as a Pod the way the TypeScript canonicalizer implies', async () => {
-    const namespace = await freshNamespace({ 'signwarden.dev/enforcement': 'deny' });
-    await publish(namespace, guarded);
-    await eventually(
-      async () => {
-        const admitted = await dryRun(pod(namespace, 'nginx:1.27'));
-        expect(admitted.code, admitted.stderr).toBe(0);
-      },
-      {
-        timeoutMs: 30_000,
-      },
-    );
-    const results = await bounded(vectors, 16, async (v) => ({
-      v,
-      result: await dryRun(pod(namespace, v.input)),
-    }));
-    const wrong: string[] = [];
-    let rejectedBeforeAdmission = 0;
-    for (const { v, result } of results) {
-      const admitted = result.code === 0;
-      if (admitted !== expectedAdmission(v.input))
-        wrong.push(`${JSON.stringify(v.input)}: ${result.stderr.trim()}`);
-      // Pod validation runs before admission: it refuses some invalid images on its own.
-      if (!admitted && !result.stderr.includes('signwarden')) {
-        expect(v.error, result.stderr).toBe(true);
-        expect(result.stderr).toMatch(/Required value|leading or trailing whitespace/);
-        rejectedBeforeAdmission++;
+  it.each([
+    ['a few repositories guarded', guarded],
+    ['everything the vectors name listed as admitted', listedEverything],
+  ])(
+    'decides every vector as a Pod the way the TypeScript canonicalizer implies: %s',
+    async (_, published) => {
+      const namespace = await freshNamespace({ 'signwarden.dev/enforcement': 'deny' });
+      await publish(namespace, published);
+      await eventually(
+        async () => {
+          const admitted = await dryRun(pod(namespace, 'nginx:1.27'));
+          expect(admitted.code, admitted.stderr).toBe(0);
+        },
+        {
+          timeoutMs: 30_000,
+        },
+      );
+      const inputs = [...vectors.map((v) => v.input), ...nearMisses];
+      const results = await bounded(inputs, 16, async (input) => ({
+        input,
+        result: await dryRun(pod(namespace, input)),
+      }));
+      const wrong: string[] = [];
+      let rejectedBeforeAdmission = 0;
+      for (const { input, result } of results) {
+        const admitted = result.code === 0;
+        if (admitted !== expectedAdmission(input, published))
+          wrong.push(`${JSON.stringify(input)}: ${result.stderr.trim()}`);
+        // Pod validation runs before admission: it refuses some invalid images on its own.
+        if (!admitted && !result.stderr.includes('signwarden')) {
+          expect('error' in parseImageReference(input), result.stderr).toBe(true);
+          expect(result.stderr).toMatch(/Required value|leading or trailing whitespace/);
+          rejectedBeforeAdmission++;
+        }
       }
-    }
-    expect(wrong).toEqual([]);
-    expect(rejectedBeforeAdmission).toBe(4); // "", " nginx", "nginx ", "nginx\n"
-  });
+      expect(wrong).toEqual([]);
+      expect(rejectedBeforeAdmission).toBe(4); // "", " nginx", "nginx ", "nginx\n"
+    },
+  );
 });
 
 describe('the generated policy', () => {
@@ -331,14 +390,17 @@ describe('the generated policy', () => {
     expect(denied.stderr).toContain('kubectl get signingbaseline/nginx-e2e');
   });
 
-  it('denies a digest known to violate, pointing at its finding', async () => {
-    const denied = await dryRun(pod(deny, `nginx@${VIOLATING}`));
-    expect(denied.code).not.toBe(0);
-    expect(denied.stderr).toContain('kubectl get driftfinding nginx-unsigned-e2e');
+  it('denies a digest known to violate, pointing at its finding, however the repository is spelled', async () => {
+    for (const spelling of ['nginx', 'docker.io/library/nginx']) {
+      const denied = await dryRun(pod(deny, `${spelling}@${VIOLATING}`));
+      expect(denied.code).not.toBe(0);
+      expect(denied.stderr).toContain('kubectl get driftfinding nginx-unsigned-e2e');
+    }
   });
 
   it('admits a verified digest, however the repository is spelled', async () => {
     for (const spelling of [
+      'docker.io/library/nginx', // exactly as listed: admitted without canonicalizing
       'nginx',
       'docker.io/nginx',
       'DOCKER.IO/library/nginx',
@@ -430,7 +492,7 @@ describe('the generated policy', () => {
   });
 
   it('lets only the operator write the parameters', async () => {
-    const forged = generateParameters({ namespace: deny, repositories: [] }).configMap;
+    const forged = generateParameters({ namespace: deny, repositories: [] }).object;
     const tenant = await kubectl(['apply', '-f', '-'], { input: JSON.stringify(forged) });
     expect(tenant.code).not.toBe(0);
     expect(tenant.stderr).toContain('only signwarden');

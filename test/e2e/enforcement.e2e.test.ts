@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { EnforcementParametersSpec } from '../../src/api/enforcement-parameters.ts';
+import { generateParameters } from '../../src/core/enforcement/parameters.ts';
 import { installCrds } from './harness/crds.ts';
 import { kubectl, kubectlItems } from './harness/kubectl.ts';
 import { startOperator } from './harness/operator-process.ts';
@@ -98,13 +100,19 @@ describe('enforcement', () => {
     expect(got.stderr).toContain('signwarden:');
     return got.stderr;
   };
-  /** The parameters of `namespace` hold a record naming `text`. */
-  const published = (namespace: string, text: string) =>
+  /** The parameters of `namespace` list `verdict` for the digest or tag `of` of repository `name`. */
+  const published = (
+    namespace: string,
+    name: string,
+    field: 'digests' | 'tags',
+    of: string,
+    verdict: string,
+  ) =>
     eventually(async () => {
-      const got = await kubectl(['get', 'configmap', POLICY, '-n', namespace, '-o', 'json']);
+      const got = await kubectl(['get', 'enforcementparameters', POLICY, '-n', namespace, '-o', 'json']);
       expect(got.code, got.stderr).toBe(0);
-      const data = (JSON.parse(got.stdout) as { data?: Record<string, string> }).data ?? {};
-      expect(Object.values(data).join('')).toContain(text);
+      const { spec } = JSON.parse(got.stdout) as { spec: EnforcementParametersSpec };
+      expect(spec.repositories[key(name)]?.[field]?.[of]).toBe(verdict);
     }, WAIT);
   /** The finding of `kind` about `image` (its digest is the subject). */
   const findingOf = async (name: string, kind: string, image: Image) => {
@@ -143,7 +151,7 @@ describe('enforcement', () => {
       ).items;
       expect(baselines.find((b) => b.spec.repository === key('api'))?.status?.established).toBe(true);
     }, WAIT);
-    await published(ns.deny, `${api.digest}@${key('api')} +`);
+    await published(ns.deny, 'api', 'digests', api.digest, '+');
     // The API server takes up a new policy, its bindings and their parameters asynchronously.
     await eventually(async () => {
       const probe = await kubectl([
@@ -191,18 +199,21 @@ describe('enforcement', () => {
     );
     // Parameters only where a namespace enforces; the operator's own namespace is excluded.
     for (const namespace of [ns.observe, ns.system]) {
-      const none = await kubectl(['get', 'configmap', POLICY, '-n', namespace]);
+      const none = await kubectl(['get', 'enforcementparameters', POLICY, '-n', namespace]);
       expect(none.code).not.toBe(0);
     }
-    // Nobody but the operator writes them.
-    const forged = await kubectl(['apply', '-f', '-', '--as=mallory', '--as-group=system:masters'], {
-      input: JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: POLICY, namespace: ns.deny },
-        data: { overflow: 'false' },
-      }),
-    });
+    // kubectl shows what they list.
+    const listed = await kubectl(['get', 'swparams', '-n', ns.deny]);
+    expect(listed.stdout).toMatch(/^NAME\s+REPOSITORIES\s+DIGESTS\s+OVERFLOW\s+AGE\n/);
+    expect(listed.stdout).toMatch(new RegExp(`^${POLICY}\\s+\\d+\\s+\\d+\\s+false\\s`, 'm'));
+    // Nobody but the operator writes them, not even a cluster admin.
+    const forged = await kubectl(
+      // Taking the fields over (--force-conflicts), as a forger would.
+      ['apply', '--server-side', '--force-conflicts', '-f', '-', '--as=mallory', '--as-group=system:masters'],
+      {
+        input: JSON.stringify(generateParameters({ namespace: ns.deny, repositories: [] }).object),
+      },
+    );
     expect(forged.code).not.toBe(0);
     expect(forged.stderr).toContain('writes the enforcement parameters');
   });
@@ -225,7 +236,7 @@ describe('enforcement', () => {
     // Unlabelled namespace: nothing is enforced, the finding is still created.
     await admitted(ns.observe, 'api-unsigned', apiUnsigned);
     const finding = await findingOf('api', 'Unsigned', apiUnsigned);
-    await published(ns.deny, `${apiUnsigned.digest}@${key('api')} -${finding.metadata.name}`);
+    await published(ns.deny, 'api', 'digests', apiUnsigned.digest, `-${finding.metadata.name}`);
     const message = await denied(ns.deny, 'api-unsigned', apiUnsigned);
     expect(message).toContain('breaks the repository');
     expect(message).toContain(`kubectl get driftfinding ${finding.metadata.name}`);
@@ -247,7 +258,7 @@ describe('enforcement', () => {
     await publishBundle(broken, withFlippedBundleSignature(signature));
     await admitted(ns.observe, 'broken', broken);
     const finding = await findingOf('broken', 'Invalid', broken);
-    await published(ns.deny, `${broken.digest}@${key('broken')} -${finding.metadata.name}`);
+    await published(ns.deny, 'broken', 'digests', broken.digest, `-${finding.metadata.name}`);
     expect(await denied(ns.deny, 'broken', broken)).toContain(
       `kubectl get driftfinding ${finding.metadata.name}`,
     );
@@ -271,7 +282,7 @@ describe('enforcement', () => {
     await admitted(ns.observe, 'pinned-good', good);
     await admitted(ns.observe, 'pinned-bad', bad);
     const finding = await findingOf('pinned', 'PinViolation', bad);
-    await published(ns.deny, `${bad.digest}@${key('pinned')} -${finding.metadata.name}`);
+    await published(ns.deny, 'pinned', 'digests', bad.digest, `-${finding.metadata.name}`);
     await admitted(ns.deny, 'pinned-good', good);
     const message = await denied(ns.deny, 'pinned-bad', bad);
     expect(message).toContain(`kubectl get driftfinding ${finding.metadata.name}`);
@@ -299,9 +310,9 @@ describe('enforcement', () => {
   it('a signed release pushed to a guarded repository is admitted on first use, as a bare Pod, by digest or tag', async () => {
     const next = await signed('api', { ...release, subject: release.subject.replace('v1.0.0', 'v2.0.0') });
     await tagImage(next, 'v2.0.0');
-    await published(ns.deny, `${next.digest}@${key('api')} +`);
+    await published(ns.deny, 'api', 'digests', next.digest, '+');
     await admitted(ns.deny, 'api-v2-digest', next);
-    await published(ns.deny, `${key('api')}:v2.0.0 +`);
+    await published(ns.deny, 'api', 'tags', 'v2.0.0', '+');
     await admitted(ns.deny, 'api-v2-tag', `${key('api')}:v2.0.0`);
   });
 
@@ -313,7 +324,7 @@ describe('enforcement', () => {
     expect(
       (JSON.parse(got.stdout) as { status: { affectedWorkloads: unknown[] } }).status.affectedWorkloads,
     ).toEqual([{ kind: 'RegistryTag', namespace: '', name: `${key('api')}:v2.0.1` }]);
-    await published(ns.deny, `${key('api')}:v2.0.1 -${finding.metadata.name}`);
+    await published(ns.deny, 'api', 'tags', 'v2.0.1', `-${finding.metadata.name}`);
     expect(await denied(ns.deny, 'api-v2-unsigned', `${key('api')}:v2.0.1`)).toContain(
       `kubectl get driftfinding ${finding.metadata.name}`,
     );
@@ -328,7 +339,7 @@ describe('enforcement', () => {
       'signwarden.dev/accept=hotfix built by hand, reviewed',
     ]);
     expect(accept.code, accept.stderr).toBe(0);
-    await published(ns.deny, `${apiUnsigned.digest}@${key('api')} +accepted`);
+    await published(ns.deny, 'api', 'digests', apiUnsigned.digest, '+accepted');
     await admitted(ns.deny, 'api-unsigned', apiUnsigned);
   });
 

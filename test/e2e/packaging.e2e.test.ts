@@ -23,6 +23,7 @@ describe('config/ (kustomize)', () => {
         'ClusterRoleBinding/signwarden',
         'CustomResourceDefinition/attestednodes.signwarden.dev',
         'CustomResourceDefinition/driftfindings.signwarden.dev',
+        'CustomResourceDefinition/enforcementparameters.signwarden.dev',
         'CustomResourceDefinition/signaturepins.signwarden.dev',
         'CustomResourceDefinition/signingbaselines.signwarden.dev',
         'Deployment/signwarden',

@@ -41,6 +41,9 @@ function raw(pattern: string): string {
 export const bind = (name: string, value: string, body: string): string =>
   `[${value}].map(${name}, ${body})[0]`;
 
+/** Whether the CEL string expression `s` is a valid tag, as image-reference.ts says. */
+export const celValidTag = (s: string): string => `${s}.matches(${raw(TAG)})`;
+
 /** The parse of image-reference.ts, as nested bindings; see the step comments there. */
 export function celImageReference(s: string): string {
   // Bind the input first: `s` may be any expression, evaluated once.
@@ -81,7 +84,7 @@ export function celImageReference(s: string): string {
         `ir_s.matches(${raw(PRINTABLE)})`,
         `!ir_s.matches(${raw(IMAGE_ID_SHAPED)})`,
         'ir_name != ""',
-        `(!ir_tagged || ir_tag.matches(${raw(TAG)}))`,
+        `(!ir_tagged || ${celValidTag('ir_tag')})`,
         `(ir_at < 0 || ir_dg.matches(${raw(DIGEST)}))`,
         `(!ir_hosted || ir_first.matches(${raw(HOST)}))`,
         `ir_path.matches(${raw(PATH)})`,

@@ -1,34 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { enforcementParametersSpecSchema } from '../../api/enforcement-parameters.ts';
 import type { Finding } from '../continuity/decide.ts';
-import {
-  dataKey,
-  generateParameters,
-  MAX_DATA_BYTES,
-  MAX_KEY_LENGTH,
-  OVERFLOW_KEY,
-  verdictOf,
-} from './parameters.ts';
+import type { GuardedRepository } from './parameters.ts';
+import { generateParameters, MAX_SPEC_BYTES, verdictOf } from './parameters.ts';
 
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 const finding = { kind: 'Unsigned' } as Finding;
-
-describe('dataKey', () => {
-  it.each([
-    ['R', 'docker.io/library/nginx', 'R.docker.ioSlibrarySnginx'],
-    ['R', '[::1]:5000/app', 'R.LCC1RC5000Sapp'],
-    ['D', `${digest('a')}@ghcr.io/acme/api`, `D.sha256C${'a'.repeat(64)}Aghcr.ioSacmeSapi`],
-    ['T', 'localhost:5000/app:v1.2', 'T.localhostC5000SappCv1.2'],
-  ] as const)('%s %s → %s', (kind, text, key) => {
-    expect(dataKey(kind, text)).toBe(key);
-    expect(key).toMatch(/^[-._a-zA-Z0-9]+$/);
-  });
-
-  it('cuts long keys at the ConfigMap bound', () => {
-    const key = dataKey('R', `ghcr.io/${'a'.repeat(247)}`);
-    expect(key).toHaveLength(MAX_KEY_LENGTH);
-    expect(key).toMatch(/^[-._a-zA-Z0-9]+$/);
-  });
-});
 
 describe('verdictOf (from the continuity decision)', () => {
   it.each([
@@ -42,7 +19,7 @@ describe('verdictOf (from the continuity decision)', () => {
 });
 
 describe('generateParameters', () => {
-  const repo = {
+  const repo: GuardedRepository = {
     repository: 'ghcr.io/acme/api',
     source: 'signingbaseline/api-123',
     expected: ['release.yml (issuer)', 'key sha256:ab\nforged line'],
@@ -59,77 +36,133 @@ describe('generateParameters', () => {
     ],
   };
 
-  it('writes one record per verdict under its key, sanitized', () => {
-    const { configMap, dropped, overflow } = generateParameters({
-      namespace: 'payments',
-      repositories: [repo],
+  it('lists every verdict under its exact text, sanitized, valid by the CRD schema', () => {
+    const { object, dropped, overflow } = generateParameters({ namespace: 'payments', repositories: [repo] });
+    expect(object).toMatchObject({
+      apiVersion: 'signwarden.dev/v1alpha1',
+      kind: 'EnforcementParameters',
+      metadata: { name: 'signwarden-enforcement', namespace: 'payments' },
     });
-    expect(configMap.metadata).toMatchObject({ name: 'signwarden-enforcement', namespace: 'payments' });
-    expect(dropped).toBe(0);
-    expect(overflow).toBe(false);
-    expect(configMap.data).toEqual({
-      [dataKey('D', `${digest('1')}@ghcr.io/acme/api`)]: `\n${digest('1')}@ghcr.io/acme/api +\n`,
-      [dataKey('D', `${digest('2')}@ghcr.io/acme/api`)]:
-        `\n${digest('2')}@ghcr.io/acme/api -api-unsigned-1\n`,
-      [dataKey('D', `${digest('3')}@ghcr.io/acme/api`)]: `\n${digest('3')}@ghcr.io/acme/api +accepted\n`,
-      'R.ghcr.ioSacmeSapi':
-        '\nghcr.io/acme/api signingbaseline/api-123 release.yml (issuer), key sha256:ab?forged line\n',
-      'T.ghcr.ioSacmeSapiCbad': '\nghcr.io/acme/api:bad -api-unsigned-1\n',
-      'T.ghcr.ioSacmeSapiCv1': '\nghcr.io/acme/api:v1 +\n',
+    expect([dropped, overflow]).toEqual([0, false]);
+    expect(object.spec).toEqual({
+      repositories: {
+        'ghcr.io/acme/api': {
+          guardedBy: 'signingbaseline/api-123',
+          signers: 'release.yml (issuer), key sha256:ab?forged line',
+          digests: { [digest('1')]: '+', [digest('2')]: '-api-unsigned-1', [digest('3')]: '+accepted' },
+          tags: { bad: '-api-unsigned-1', v1: '+' },
+        },
+      },
+      overflow: false,
+      dropped: 0,
+      counts: { repositories: 1, digests: 3, tags: 2 },
     });
-    for (const key of Object.keys(configMap.data)) expect(key).toMatch(/^[-._a-zA-Z0-9]{1,253}$/);
+    expect(enforcementParametersSpecSchema.safeParse(object.spec).success).toBe(true);
   });
 
-  it('publishes only the violating digests of an unguarded repository, and no repository record', () => {
-    const { configMap } = generateParameters({
-      namespace: 'payments',
-      repositories: [{ ...repo, guarded: false }],
-    });
-    expect(configMap.data).toEqual({
-      [dataKey('D', `${digest('2')}@ghcr.io/acme/api`)]:
-        `\n${digest('2')}@ghcr.io/acme/api -api-unsigned-1\n`,
-    });
+  it.each([
+    [
+      'an unguarded repository: only its violating digests, no guard',
+      { guarded: false },
+      {
+        digests: { [digest('2')]: '-api-unsigned-1' },
+      },
+    ],
+    [
+      'a finding name that is not an object name',
+      {
+        digests: [{ digest: digest('2'), decision: { admit: false, finding }, findingName: 'x y\n+' }],
+        tags: [],
+      },
+      { guardedBy: 'signingbaseline/api-123', digests: { [digest('2')]: '-' } },
+    ],
+    [
+      'a source that is not an object reference',
+      { source: 'pin x', digests: [], tags: [] },
+      {
+        guardedBy: 'driftfindings',
+      },
+    ],
+    [
+      'a digest or tag whose reference would not parse back to itself',
+      {
+        digests: [
+          { digest: 'sha256:ABC', decision: { admit: true } },
+          { digest: digest('1'), decision: { admit: true } },
+        ],
+        tags: [
+          { tag: '-bad', digest: digest('1') },
+          { tag: 'v1@x', digest: digest('1') },
+        ],
+      },
+      { guardedBy: 'signingbaseline/api-123', digests: { [digest('1')]: '+' } },
+    ],
+  ] as const)('%s', (_, change, expected) => {
+    const { object } = generateParameters({ namespace: 'n', repositories: [{ ...repo, ...change }] });
+    // The signers are the same in every case (checked above).
+    expect({ ...object.spec.repositories['ghcr.io/acme/api'], signers: undefined }).toEqual(expected);
   });
+
+  it.each(['docker.io/nginx', 'ghcr.io/Acme/api', 'ghcr.io/acme/api:v1', 'has space/x'])(
+    'leaves out a repository that is not its own canonical key: %s',
+    (repository) => {
+      const { object } = generateParameters({ namespace: 'n', repositories: [{ ...repo, repository }] });
+      expect(object.spec.repositories).toEqual({});
+    },
+  );
 
   it('is deterministic whatever the input order', () => {
     const other = { ...repo, repository: 'docker.io/library/nginx', source: 'signaturepin/nginx' };
     const a = generateParameters({ namespace: 'n', repositories: [repo, other] });
-    const b = generateParameters({ namespace: 'n', repositories: [other, repo] });
-    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
-  });
-
-  it('keeps two texts that share a key apart by their exact records', () => {
-    const long = (c: string) => `ghcr.io/${'a'.repeat(246)}${c}`;
-    const { configMap } = generateParameters({
+    const b = generateParameters({
       namespace: 'n',
-      repositories: [long('b'), long('c')].map((repository) => ({
-        ...repo,
-        repository,
-        tags: [],
-        digests: [],
-      })),
+      repositories: [
+        other,
+        { ...repo, digests: [...repo.digests].reverse(), tags: [...(repo.tags ?? [])].reverse() },
+      ],
     });
-    const values = Object.values(configMap.data);
-    expect(values).toHaveLength(1);
-    expect(values[0]).toContain(`\n${long('b')} `);
-    expect(values[0]).toContain(`\n${long('c')} `);
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+    expect(Object.keys(a.object.spec.repositories)).toEqual(['docker.io/library/nginx', 'ghcr.io/acme/api']);
   });
 
-  it('stays within the size bound, dropping early-feedback records first, and fails closed beyond', () => {
-    const many = Array.from({ length: 4000 }, (_, i) => ({
-      ...repo,
-      repository: `ghcr.io/acme/app-${i}`,
-    }));
-    const result = generateParameters({ namespace: 'n', repositories: many });
-    const size = Object.entries(result.configMap.data).reduce((n, [k, v]) => n + k.length + v.length, 0);
-    expect(size).toBeLessThanOrEqual(MAX_DATA_BYTES + 100);
-    expect(result.dropped).toBeGreaterThan(0);
-    expect(result.overflow).toBe(true);
-    expect(result.configMap.data[OVERFLOW_KEY]).toBe('true');
+  const many = (n: number): GuardedRepository[] =>
+    Array.from({ length: n }, (_, i) => ({ ...repo, repository: `ghcr.io/acme/app-${i}` }));
 
-    const few = generateParameters({ namespace: 'n', repositories: many.slice(0, 1500) });
-    expect(few.overflow).toBe(false);
-    expect(few.dropped).toBeGreaterThan(0);
-    expect(Object.keys(few.configMap.data).filter((k) => k.startsWith('R.'))).toHaveLength(1500);
+  /** Admitted digests of `many(n)` the parameters list as admitted. */
+  const admittedListed = (spec: { repositories: Record<string, { digests?: Record<string, string> }> }) =>
+    Object.values(spec.repositories).flatMap((r) =>
+      Object.values(r.digests ?? {}).filter((v) => v.startsWith('+')),
+    ).length;
+
+  it.each([
+    ['everything fits', 1_000_000, { overflow: false, dropped: 0, digests: 300, tags: 200 }],
+    ['templates-only verdicts are dropped first', 36_000, { overflow: false }],
+    ['admitted digests that do not fit: overflow, fail closed', 20_000, { overflow: true }],
+  ] as const)('size bound: %s', (_, maxBytes, expected) => {
+    const result = generateParameters({ namespace: 'n', repositories: many(100), maxBytes });
+    const { spec } = result.object;
+    expect(result.bytes).toBe(JSON.stringify(spec).length);
+    expect(result.bytes).toBeLessThanOrEqual(maxBytes);
+    expect(spec).toMatchObject({ overflow: expected.overflow, dropped: result.dropped });
+    expect(result.overflow).toBe(expected.overflow);
+    if ('dropped' in expected)
+      expect([result.dropped, spec.counts.digests, spec.counts.tags]).toEqual([
+        0,
+        expected.digests,
+        expected.tags,
+      ]);
+    else expect(result.dropped).toBeGreaterThan(0);
+    // Without overflow every guarded repository and every admitted digest is listed.
+    if (!expected.overflow) {
+      expect(spec.counts.repositories).toBe(100);
+      expect(admittedListed(spec)).toBe(200);
+    } else expect(admittedListed(spec)).toBeLessThan(200);
+  });
+
+  it('keeps the default bound under 1 MiB with the object around it', () => {
+    const result = generateParameters({ namespace: 'n', repositories: many(5000) });
+    expect(result.overflow).toBe(true);
+    expect(result.bytes).toBeLessThanOrEqual(MAX_SPEC_BYTES);
+    expect(JSON.stringify(result.object).length).toBeLessThan(1024 * 1024);
   });
 });

@@ -1,55 +1,33 @@
 // The per-namespace enforcement parameters (DESIGN.md §5): the verdicts the operator publishes so
-// that the admission policy, which cannot call a registry, can decide in CEL. A ConfigMap in each
-// enforced namespace, written from the same decisions as the DriftFindings (decide.ts).
+// that the admission policy, which cannot call a registry, can decide in CEL. One EnforcementParameters
+// object (src/api/enforcement-parameters.ts) in each enforced namespace, written from the same
+// decisions as the DriftFindings (decide.ts).
 //
-// Layout (docs/enforcement.md): ConfigMap keys allow only [-._a-zA-Z0-9] and 253 characters, so a
-// key is a lossy, deterministic spelling of what it indexes — `<kind>.<text with / : @ [ ] replaced
-// by S C A L R>`, cut at 253 characters — and the value holds exact records, one a line, framed by
-// newlines: `\n<text> <payload>\n`. A lookup reads one key (O(1)) and then matches the exact record,
-// so two texts that spell the same key (only possible for texts near the length limit, or tags with
-// upper-case letters) share a value and never each other's verdicts.
-//
-//   R.<repository>             `<repository> <source> <expected signers>`: the repository is guarded
-//                              (an unguarded repository has no R record, only its violating digests)
-//   D.<digest@repository>      `<digest@repository> +` verified, `+accepted` accepted, `-<finding>` known to violate
-//   T.<repository:tag>         `<repository:tag> +` the tag resolved to an admitted digest, `-<finding>` to a violating one
-//   overflow                   present when the verdicts did not fit: every repository counts as guarded
+// Layout (docs/enforcement.md): `spec.repositories` maps each canonical repository key to
+//   guardedBy  `signingbaseline/NAME` or `signaturepin/NAME`; absent when the repository is not
+//              guarded (then only its digests known to violate are listed)
+//   signers    the expected signers, for denial messages
+//   digests    digest → `+` verified, `+accepted` accepted, `-<finding>` known to violate
+//   tags       tag → `+` resolved to an admitted digest, `-<finding>` to a violating one
+// and `spec.overflow` says the verdicts did not fit: every repository counts as guarded. Every key is
+// the exact text an image reference spells (checked here: `<repository>@<digest>` and
+// `<repository>:<tag>` parse back to exactly that repository, digest and tag), so CEL looks a
+// verdict up in O(1), and an image written in canonical form needs no canonicalization at all.
+import { API_VERSION } from '../../api/group.ts';
+import type { EnforcementParametersSpec } from '../../api/enforcement-parameters.ts';
+import { MAX_REPOSITORIES, MAX_VERDICTS_PER_REPOSITORY } from '../../api/enforcement-parameters.ts';
 import type { Decision } from '../continuity/decide.ts';
+import { parseImageReference } from '../image-reference.ts';
 
 export const DEFAULT_PARAMETERS_NAME = 'signwarden-enforcement';
-/** ConfigMap key bound (a DNS subdomain's length). */
-export const MAX_KEY_LENGTH = 253;
-/** Bytes of data kept under the 1 MiB a ConfigMap may hold, leaving room for metadata. */
-export const MAX_DATA_BYTES = 900_000;
-/** Bound on the expected-signers text of one repository record. */
+/**
+ * Bytes of the spec (as JSON) kept under the 1 MiB the object is meant to stay within, leaving room
+ * for metadata. The maps are atomic, so managedFields do not repeat the keys; etcd's request limit
+ * (1.5 MiB) is then far away.
+ */
+export const MAX_SPEC_BYTES = 1_000_000;
+/** Bound on the expected-signers text of one repository. */
 export const MAX_EXPECTED_LENGTH = 512;
-export const OVERFLOW_KEY = 'overflow';
-
-export type RecordKind = 'R' | 'D' | 'T';
-
-const KEY_SPELLING: [string, string][] = [
-  ['/', 'S'],
-  [':', 'C'],
-  ['@', 'A'],
-  ['[', 'L'],
-  [']', 'R'],
-];
-
-/** The ConfigMap key under which records about `text` are kept. */
-export function dataKey(kind: RecordKind, text: string): string {
-  let key = `${kind}.${text}`;
-  for (const [from, to] of KEY_SPELLING) key = key.replaceAll(from, to);
-  return key.length > MAX_KEY_LENGTH ? key.slice(0, MAX_KEY_LENGTH) : key;
-}
-
-/** The same key as `dataKey`, in CEL, for the CEL string expression `text`. */
-export function celDataKey(kind: RecordKind, text: string): string {
-  const spelled = KEY_SPELLING.reduce(
-    (expr, [from, to]) => `${expr}.replace("${from}", "${to}")`,
-    `("${kind}." + ${text})`,
-  );
-  return `[${spelled}].map(k, size(k) > ${MAX_KEY_LENGTH} ? k.substring(0, ${MAX_KEY_LENGTH}) : k)[0]`;
-}
 
 /** A digest of a guarded repository and the continuity decision about it (decide.ts). */
 export interface DigestVerdict {
@@ -81,18 +59,24 @@ export interface ParametersInput {
   /** Guarded repositories only: established baselines and pinned repositories. */
   repositories: readonly GuardedRepository[];
   name?: string;
+  /** The size bound; MAX_SPEC_BYTES unless measuring what unbounded parameters would take. */
+  maxBytes?: number;
+}
+
+export interface EnforcementParametersObject {
+  apiVersion: typeof API_VERSION;
+  kind: 'EnforcementParameters';
+  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  spec: EnforcementParametersSpec;
 }
 
 export interface ParametersResult {
-  configMap: {
-    apiVersion: 'v1';
-    kind: 'ConfigMap';
-    metadata: { name: string; namespace: string; labels: Record<string, string> };
-    data: Record<string, string>;
-  };
-  /** Records left out to stay within MAX_DATA_BYTES; with `overflow` every repository is guarded. */
+  object: EnforcementParametersObject;
+  /** Verdicts left out to stay within the bound; with `overflow` every repository is guarded. */
   dropped: number;
   overflow: boolean;
+  /** JSON bytes of the spec. */
+  bytes: number;
 }
 
 export const PARAMETERS_LABELS = {
@@ -106,104 +90,176 @@ type Verdict = { kind: 'admitted' } | { kind: 'accepted' } | { kind: 'violates';
 export function verdictOf(v: DigestVerdict): Verdict | undefined {
   // decide() admits a digest with a finding only when a user accepted it (guarded repositories).
   if (v.decision.admit) return v.decision.finding ? { kind: 'accepted' } : { kind: 'admitted' };
-  // Denied without a finding is Checking, never verified: no record, so admission denies Pods
+  // Denied without a finding is Checking, never verified: no entry, so admission denies Pods
   // (fail closed) and admits templates (not known to violate).
   if (v.decision.finding) return { kind: 'violates', findingName: v.findingName ?? '' };
   return undefined;
 }
 
-const payload = (v: Verdict): string =>
-  v.kind === 'violates' ? `-${v.findingName}` : v.kind === 'accepted' ? '+accepted' : '+';
+const FINDING_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const SOURCE = /^(signingbaseline|signaturepin)\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
-/** Printable ASCII, no newline, bounded: untrusted signer text inside a record. */
+/** The verdict as the policy reads it: `+`, `+accepted`, `-<finding>` (`-` alone: finding unknown). */
+function spelled(v: Verdict): string {
+  if (v.kind === 'admitted') return '+';
+  if (v.kind === 'accepted') return '+accepted';
+  // A finding name is an object name; anything else must not reach a denial message.
+  return FINDING_NAME.test(v.findingName) && v.findingName.length <= 253 ? `-${v.findingName}` : '-';
+}
+
+/** Printable ASCII, bounded: untrusted signer text shown in denial messages. */
 export function sanitizeLine(text: string, max = MAX_EXPECTED_LENGTH): string {
   const clean = text.replace(/[^\x20-\x7e]/g, '?');
   return clean.length > max ? `${clean.slice(0, max - 3)}...` : clean;
 }
 
-// Texts inside records are canonical keys, digests and tags: no space or newline. A malformed one
-// (never produced by the parser) is skipped rather than allowed to forge another record.
-const RECORD_TEXT = /^[\x21-\x7e]+$/;
-const FINDING_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+/** Whether `reference` parses to exactly this repository key and this digest or tag. */
+function exact(reference: string, repository: string, part: { digest?: string; tag?: string }): boolean {
+  const parsed = parseImageReference(reference);
+  return (
+    !('error' in parsed) &&
+    parsed.canonical === repository &&
+    parsed.digest === part.digest &&
+    parsed.tag === part.tag
+  );
+}
 
-/** The parameters ConfigMap of one namespace. Deterministic: same input, same object. */
+/** One entry of the parameters, with its priority under the size bound (lower is kept first). */
+interface Entry {
+  repository: string;
+  field: 'guardedBy' | 'digests' | 'tags';
+  key: string;
+  value: string;
+  signers?: string;
+  priority: number;
+}
+
+/** JSON bytes of a string, quotes included. */
+const json = (text: string): number => JSON.stringify(text).length;
+
+/** The parameters of one namespace. Deterministic: same input, same object. */
 export function generateParameters(input: ParametersInput): ParametersResult {
-  const records: { kind: RecordKind; text: string; payload: string; priority: number }[] = [];
+  const entries: Entry[] = [];
   for (const repo of [...input.repositories].sort((a, b) => compare(a.repository, b.repository))) {
-    if (!RECORD_TEXT.test(repo.repository)) continue;
+    // Keys are exact texts of references: a repository that is not its own canonical key would
+    // never be looked up, and must not be mistaken for one by the policy's shortcut.
+    if (!exact(repo.repository, repo.repository, {})) continue;
     const guarded = repo.guarded !== false;
-    const source = RECORD_TEXT.test(repo.source) ? repo.source : 'driftfindings';
-    const expected = sanitizeLine(repo.expected.join(', ') || 'none recorded');
     if (guarded)
-      records.push({ kind: 'R', text: repo.repository, payload: `${source} ${expected}`, priority: 0 });
+      entries.push({
+        repository: repo.repository,
+        field: 'guardedBy',
+        key: '',
+        value: SOURCE.test(repo.source) ? repo.source : 'driftfindings',
+        signers: sanitizeLine(repo.expected.join(', ') || 'none recorded'),
+        priority: 0,
+      });
     const verdicts = new Map<string, Verdict>();
     for (const d of repo.digests) {
-      const found = verdictOf(d);
-      if (!found || !RECORD_TEXT.test(d.digest) || (!guarded && found.kind !== 'violates')) continue;
-      // A finding name is an object name; anything else must not reach a record.
-      const verdict: Verdict =
-        found.kind === 'violates' && !FINDING_NAME.test(found.findingName)
-          ? { kind: 'violates', findingName: 'unnamed' }
-          : found;
+      const verdict = verdictOf(d);
+      if (!verdict || (!guarded && verdict.kind !== 'violates')) continue;
+      if (!exact(`${repo.repository}@${d.digest}`, repo.repository, { digest: d.digest })) continue;
       verdicts.set(d.digest, verdict);
-      records.push({
-        kind: 'D',
-        text: `${d.digest}@${repo.repository}`,
-        payload: payload(verdict),
+      entries.push({
+        repository: repo.repository,
+        field: 'digests',
+        key: d.digest,
+        value: spelled(verdict),
         priority: verdict.kind === 'violates' ? 3 : 1,
       });
     }
     for (const { tag, digest } of guarded ? (repo.tags ?? []) : []) {
       const verdict = verdicts.get(digest);
-      if (!verdict || !RECORD_TEXT.test(tag)) continue;
-      records.push({
-        kind: 'T',
-        text: `${repo.repository}:${tag}`,
-        payload: verdict.kind === 'violates' ? payload(verdict) : '+',
+      if (!verdict || !exact(`${repo.repository}:${tag}`, repo.repository, { tag })) continue;
+      entries.push({
+        repository: repo.repository,
+        field: 'tags',
+        key: tag,
+        value: verdict.kind === 'violates' ? spelled(verdict) : '+',
         priority: verdict.kind === 'violates' ? 4 : 2,
       });
     }
   }
 
-  // Within the byte budget, by priority: repositories and admitted digests first (without them
-  // admission must fail closed), then admitted tags, then what only gives templates early feedback.
-  const ordered = records
-    .map((r, index) => ({ ...r, index }))
-    .sort((a, b) => a.priority - b.priority || a.index - b.index);
-  const byKey = new Map<string, string[]>();
+  // Within the bound, by priority: repositories and admitted digests first (without them admission
+  // must fail closed), then admitted tags, then what only gives templates early feedback. Costs are
+  // the JSON bytes each entry adds (a comma each, and the enclosing objects when first used).
+  const maxBytes = (input.maxBytes ?? MAX_SPEC_BYTES) - FIXED_BYTES;
+  type Built = {
+    guardedBy?: string;
+    signers?: string;
+    digests?: Map<string, string>;
+    tags?: Map<string, string>;
+  };
+  const built = new Map<string, Built>();
   let bytes = 0;
   let dropped = 0;
   let overflow = false;
-  for (const r of ordered) {
-    const key = dataKey(r.kind, r.text);
-    const line = `${r.text} ${r.payload}`;
-    const cost = line.length + 1 + (byKey.has(key) ? 0 : key.length + 2);
-    if (bytes + cost > MAX_DATA_BYTES) {
+  const ordered = entries
+    .map((e, index) => ({ ...e, index }))
+    .sort((a, b) => a.priority - b.priority || a.index - b.index);
+  for (const e of ordered) {
+    const repo = built.get(e.repository);
+    const map = e.field === 'guardedBy' ? undefined : repo?.[e.field];
+    let cost =
+      e.field === 'guardedBy'
+        ? `"guardedBy":,"signers":,`.length + json(e.value) + json(e.signers ?? '')
+        : json(e.key) + json(e.value) + 2 + (map ? 0 : json(e.field) + 4);
+    if (!repo) cost += json(e.repository) + 4;
+    const full =
+      (!repo && built.size >= MAX_REPOSITORIES) ||
+      (map !== undefined && map.size >= MAX_VERDICTS_PER_REPOSITORY);
+    if (full || bytes + cost > maxBytes) {
       dropped++;
-      if (r.priority <= 1) overflow = true;
+      if (e.priority <= 1) overflow = true;
       continue;
     }
     bytes += cost;
-    byKey.set(key, [...(byKey.get(key) ?? []), line]);
+    const target = repo ?? {};
+    if (!repo) built.set(e.repository, target);
+    if (e.field === 'guardedBy') Object.assign(target, { guardedBy: e.value, signers: e.signers });
+    else (target[e.field] ??= new Map()).set(e.key, e.value);
   }
 
-  const data: Record<string, string> = {};
-  for (const key of [...byKey.keys()].sort(compare)) data[key] = `\n${byKey.get(key)!.join('\n')}\n`;
-  if (overflow) data[OVERFLOW_KEY] = 'true';
+  const sorted = (map: Map<string, string>) => Object.fromEntries([...map].sort(([a], [b]) => compare(a, b)));
+  const repositories: EnforcementParametersSpec['repositories'] = {};
+  for (const key of [...built.keys()].sort(compare)) {
+    const b = built.get(key)!;
+    repositories[key] = {
+      ...(b.guardedBy !== undefined ? { guardedBy: b.guardedBy, signers: b.signers } : {}),
+      ...(b.digests ? { digests: sorted(b.digests) } : {}),
+      ...(b.tags ? { tags: sorted(b.tags) } : {}),
+    };
+  }
+  const values = Object.values(repositories);
+  const spec: EnforcementParametersSpec = {
+    repositories,
+    overflow,
+    dropped,
+    counts: {
+      repositories: values.filter((r) => r.guardedBy !== undefined).length,
+      digests: values.reduce((n, r) => n + Object.keys(r.digests ?? {}).length, 0),
+      tags: values.reduce((n, r) => n + Object.keys(r.tags ?? {}).length, 0),
+    },
+  };
   return {
-    configMap: {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
+    object: {
+      apiVersion: API_VERSION,
+      kind: 'EnforcementParameters',
       metadata: {
         name: input.name ?? DEFAULT_PARAMETERS_NAME,
         namespace: input.namespace,
         labels: { ...PARAMETERS_LABELS },
       },
-      data,
+      spec,
     },
     dropped,
     overflow,
+    bytes: JSON.stringify(spec).length,
   };
 }
+
+/** Bytes of the spec outside the repositories map, at most (the counts' digits included). */
+const FIXED_BYTES = 200;
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -24,9 +24,9 @@ describe('generatePolicy', () => {
   const generated = generatePolicy(options);
   const spec = specOf(generated.policy);
 
-  it('fails closed, with ConfigMap parameters', () => {
+  it('fails closed, with EnforcementParameters as its parameters', () => {
     expect(spec.failurePolicy).toBe('Fail');
-    expect(spec.paramKind).toEqual({ apiVersion: 'v1', kind: 'ConfigMap' });
+    expect(spec.paramKind).toEqual({ apiVersion: 'signwarden.dev/v1alpha1', kind: 'EnforcementParameters' });
   });
 
   it('gates Pods (create, update, ephemeral containers) and checks workload templates', () => {
@@ -87,9 +87,11 @@ describe('generatePolicy', () => {
     });
   });
 
-  it('canonicalizes every image in CEL and reports the first violation with a count', () => {
-    const references = spec.variables.find((v) => v.name === 'references')?.expression;
-    expect(references).toContain(celImageReference('i'));
+  it('canonicalizes in CEL every image not listed as admitted as written, and reports the first violation with a count', () => {
+    const variable = (name: string) => spec.variables.find((v) => v.name === name)?.expression ?? '';
+    expect(variable('unlisted')).toContain('.?digests[?');
+    expect(variable('unlisted')).not.toContain(celImageReference('i'));
+    expect(variable('references')).toBe(`variables.unlisted.map(i, ${celImageReference('i')})`);
     expect(spec.validations[0]?.expression).toBe('size(variables.violations) == 0');
     expect(spec.validations[0]?.messageExpression).toContain('more');
     expect(spec.auditAnnotations).toHaveLength(1);
@@ -98,9 +100,14 @@ describe('generatePolicy', () => {
   it('bakes --require-digests into the policy', () => {
     const violations = (o: Record<string, unknown>) =>
       specOf(o).variables.find((v) => v.name === 'violations')?.expression ?? '';
-    const strict = violations(generatePolicy({ ...options, requireDigests: true }).policy);
-    expect(strict).not.toBe(violations(generated.policy));
-    expect(strict).not.toContain('"T.');
+    const unlisted = (o: Record<string, unknown>) =>
+      specOf(o).variables.find((v) => v.name === 'unlisted')?.expression ?? '';
+    const strict = generatePolicy({ ...options, requireDigests: true }).policy;
+    expect(violations(strict)).not.toBe(violations(generated.policy));
+    // No tag is admitted, not even one listed as admitted.
+    expect(violations(strict)).not.toContain('.?tags[');
+    expect(unlisted(strict)).not.toContain('.?tags[');
+    expect(unlisted(generated.policy)).toContain('.?tags[');
   });
 
   it('lets only the operator write the parameters', () => {
@@ -108,7 +115,15 @@ describe('generatePolicy', () => {
       spec: {
         failurePolicy: 'Fail',
         matchConstraints: {
-          resourceRules: [{ resources: ['configmaps'], operations: ['CREATE', 'UPDATE'] }],
+          resourceRules: [
+            {
+              apiGroups: ['signwarden.dev'],
+              apiVersions: ['*'],
+              resources: ['enforcementparameters'],
+              resourceNames: ['signwarden-enforcement'],
+              operations: ['CREATE', 'UPDATE'],
+            },
+          ],
         },
         validations: [
           { expression: 'request.userInfo.username == "system:serviceaccount:signwarden-system:signwarden"' },

@@ -1,9 +1,11 @@
 // The admission policy of DESIGN.md §5 as plain objects: one ValidatingAdmissionPolicy, a binding for
 // namespaces labelled `signwarden.dev/enforcement=deny` and one for `=warn`, and a small guard policy
-// that keeps the parameters ConfigMap the operator's to write. Pure: options in, objects out;
+// that keeps the EnforcementParameters objects the operator's to write. Pure: options in, objects out;
 // docs/enforcement.md explains the decisions, test/e2e/enforcement-cel.e2e.test.ts runs them.
-import { celImageReference } from './cel-canonical.ts';
-import { celDataKey, DEFAULT_PARAMETERS_NAME, OVERFLOW_KEY } from './parameters.ts';
+import { bind, celImageReference, celValidTag } from './cel-canonical.ts';
+import { enforcementParametersKind } from '../../api/enforcement-parameters.ts';
+import { API_VERSION, GROUP } from '../../api/group.ts';
+import { DEFAULT_PARAMETERS_NAME } from './parameters.ts';
 
 export const ENFORCEMENT_LABEL = 'signwarden.dev/enforcement';
 export const DEFAULT_POLICY_NAME = 'signwarden-enforcement';
@@ -12,7 +14,7 @@ const ADMISSION_API = 'admissionregistration.k8s.io/v1';
 export interface PolicyOptions {
   /** The namespace the operator runs in: excluded, and where its service account lives. */
   operatorNamespace: string;
-  /** The operator's service account: the only writer of the parameters ConfigMaps. */
+  /** The operator's service account: the only writer of the parameters. */
   operatorServiceAccount: string;
   /**
    * The user name the operator authenticates as, when known (it asks the API server who it is):
@@ -25,7 +27,7 @@ export interface PolicyOptions {
   requireDigests?: boolean;
   /** Name of the policy (bindings and guard are named after it). */
   name?: string;
-  /** Name of the parameters ConfigMap in each enforced namespace. */
+  /** Name of the EnforcementParameters object in each enforced namespace. */
   parametersName?: string;
 }
 
@@ -35,7 +37,7 @@ export interface GeneratedPolicy {
   policy: Obj;
   /** The deny binding first, then the warn binding. */
   bindings: [Obj, Obj];
-  /** Denies writes of the parameters ConfigMap by anyone but the operator. */
+  /** Denies writes of the parameters by anyone but the operator. */
   guard: { policy: Obj; binding: Obj };
 }
 
@@ -57,20 +59,46 @@ const celPodSpec = (object: string): string =>
   `variables.kind == "Pod" ? ${object}.?spec : variables.kind == "CronJob" ? ` +
   `${object}.?spec.?jobTemplate.?spec.?template.?spec : ${object}.?spec.?template.?spec`;
 
-/** The records under a key of the parameters ConfigMap ('' when none). */
-const lookup = (kind: 'R' | 'D' | 'T', text: string): string =>
-  `variables.data[?${celDataKey(kind, text)}].orValue("")`;
-/** Whether the record of `text` exists with a payload starting with `payload`. */
-const hasRecord = (kind: 'R' | 'D' | 'T', text: string, payload: string): string =>
-  `${lookup(kind, text)}.contains("\\n" + ${text} + " ${payload}")`;
-/** The payload of the record of `text`, after its first character ('' when none). */
-const recordPayload = (kind: 'R' | 'D' | 'T', text: string, payload: string): string =>
-  `${lookup(kind, text)}.split("\\n").filter(l, l.startsWith(${text} + " ${payload}"))` +
-  `.map(l, l.substring(size(${text}) + ${1 + payload.length}))`;
+// The verdicts of a canonical reference `r` (a map from celImageReference): '' when none listed.
+const ENTRY = 'variables.repositories[?r.key]';
+const DIGEST_VERDICT = `${ENTRY}.?digests[?r.digest].orValue("")`;
+const TAG_VERDICT = `${ENTRY}.?tags[?(r.tag == "" ? "latest" : r.tag)].orValue("")`;
 
-// Texts of the records about an image reference `r` (a map from celImageReference).
-const DIGEST_TEXT = 'r.digest + "@" + r.key';
-const TAG_TEXT = 'r.key + ":" + (r.tag == "" ? "latest" : r.tag)';
+/** Whether `key`'s digest or tag `text` is listed as admitted (CEL string expressions). */
+const listedAdmitted = (key: string, field: 'digests' | 'tags', text: string): string =>
+  `variables.repositories[?${key}].?${field}[?${text}].orValue("").startsWith("+")`;
+
+/**
+ * Whether image `i` is listed as admitted as written: `<key>@<digest>` or `<key>:<tag>@<digest>`
+ * (a valid tag) with an admitted digest, or (`tags`) `<key>:<tag>` with an admitted tag. Every key
+ * the parameters hold is the exact text of a canonical repository, digest or tag (parameters.ts
+ * checks it), and a reference made of such texts canonicalizes to exactly them, so this agrees with
+ * the full path while skipping the canonicalization: the common case, cheapest. Names are prefixed
+ * `lw_` so that they shadow nothing.
+ */
+const listedAsWritten = (i: string, tags: boolean): string => {
+  const digest = `${i}.substring(lw_a + 1)`;
+  const byDigest = bind(
+    'lw_a',
+    `${i}.indexOf("@")`,
+    `lw_a > 0 && ${bind(
+      'lw_n',
+      `${i}.substring(0, lw_a)`,
+      bind(
+        'lw_c',
+        'lw_n.lastIndexOf(":")',
+        `(lw_c > lw_n.lastIndexOf("/") ? ${celValidTag('lw_n.substring(lw_c + 1)')} && ` +
+          `${listedAdmitted('lw_n.substring(0, lw_c)', 'digests', digest)} : ${listedAdmitted('lw_n', 'digests', digest)})`,
+      ),
+    )}`,
+  );
+  const byTag = bind(
+    'lw_c',
+    `${i}.lastIndexOf(":")`,
+    `lw_c > ${i}.lastIndexOf("/") && ${listedAdmitted(`${i}.substring(0, lw_c)`, 'tags', `${i}.substring(lw_c + 1)`)}`,
+  );
+  return tags ? `${byDigest} || (!${i}.contains("@") && ${byTag})` : byDigest;
+};
 
 export function generatePolicy(options: PolicyOptions): GeneratedPolicy {
   const name = options.name ?? DEFAULT_POLICY_NAME;
@@ -78,11 +106,11 @@ export function generatePolicy(options: PolicyOptions): GeneratedPolicy {
   const excluded = [...(options.excludedNamespaces ?? [options.operatorNamespace, 'kube-system'])].sort();
   const requireDigests = options.requireDigests === true;
 
-  const guarded = `(variables.everyGuarded || ${hasRecord('R', 'r.key', '')})`;
-  const admittedDigest = hasRecord('D', DIGEST_TEXT, '+');
-  const violatingDigest = hasRecord('D', DIGEST_TEXT, '-');
-  const admittedTag = hasRecord('T', TAG_TEXT, '+');
-  const violatingTag = hasRecord('T', TAG_TEXT, '-');
+  const guarded = `(variables.everyGuarded || ${ENTRY}.?guardedBy.hasValue())`;
+  const admittedDigest = `${DIGEST_VERDICT}.startsWith("+")`;
+  const violatingDigest = `${DIGEST_VERDICT}.startsWith("-")`;
+  const admittedTag = `${TAG_VERDICT}.startsWith("+")`;
+  const violatingTag = `${TAG_VERDICT}.startsWith("-")`;
   // A Pod is the gate: a digest known to violate is denied in any repository (Invalid needs no
   // history); a guarded repository is admitted only by an admitted digest, or a tag that resolved to
   // one. A template is denied only for what is known to violate (or can never pass).
@@ -94,19 +122,18 @@ export function generatePolicy(options: PolicyOptions): GeneratedPolicy {
     `${guarded} && ${requireDigests ? 'true' : violatingTag})`;
 
   const shown = `(r.image.matches(r'^[\\x20-\\x7e]{1,256}$') ? "\\"" + r.image + "\\"" : "(unprintable or over 256 characters)")`;
-  const repoLine = `${lookup('R', 'r.key')}.split("\\n").filter(l, l.startsWith(r.key + " ")).map(l, l.substring(size(r.key) + 1).split(" ", 2))`;
-  const source = `(size(${repoLine}) > 0 ? ${repoLine}[0][0] : "driftfindings")`;
-  const expected = `(size(${repoLine}) > 0 && size(${repoLine}[0]) > 1 ? ${repoLine}[0][1] : "unknown")`;
-  const finding = (kind: 'D' | 'T', text: string) =>
-    `[${recordPayload(kind, text, '-')}].map(f, size(f) > 0 && f[0] != "" ? "driftfinding " + f[0] : "driftfindings")[0]`;
+  const source = `${ENTRY}.?guardedBy.orValue("driftfindings")`;
+  const expected = `${ENTRY}.?signers.orValue("unknown")`;
+  const finding = (verdict: string) =>
+    `[${verdict}].map(v, size(v) > 1 ? "driftfinding " + v.substring(1) : "driftfindings")[0]`;
   const why =
     `r.digest != "" ? (${violatingDigest} ? ` +
-    `"digest " + r.digest + " breaks the repository's signing history; see: kubectl get " + ${finding('D', DIGEST_TEXT)} : ` +
+    `"digest " + r.digest + " breaks the repository's signing history; see: kubectl get " + ${finding(DIGEST_VERDICT)} : ` +
     `"digest " + r.digest + " was never verified; retry once signwarden has verified it; see: kubectl get " + ${source}) : ` +
     (requireDigests
       ? `"a guarded repository must be referenced by digest (--require-digests); see: kubectl get " + ${source}`
       : `(${violatingTag} ? ` +
-        `"tag " + (r.tag == "" ? "latest" : r.tag) + " resolves to a digest that breaks the repository's signing history; see: kubectl get " + ${finding('T', TAG_TEXT)} : ` +
+        `"tag " + (r.tag == "" ? "latest" : r.tag) + " resolves to a digest that breaks the repository's signing history; see: kubectl get " + ${finding(TAG_VERDICT)} : ` +
         `"tag " + (r.tag == "" ? "latest" : r.tag) + " has not resolved to a verified digest; reference a verified digest or retry; see: kubectl get " + ${source})`);
   const explanation =
     `r.valid == "" ? "image " + ${shown} + " is not a valid image reference: signwarden cannot tell its repository, and denies it where enforced" : ` +
@@ -118,7 +145,7 @@ export function generatePolicy(options: PolicyOptions): GeneratedPolicy {
     metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'signwarden' } },
     spec: {
       failurePolicy: 'Fail',
-      paramKind: { apiVersion: 'v1', kind: 'ConfigMap' },
+      paramKind: { apiVersion: API_VERSION, kind: enforcementParametersKind.kind },
       matchConstraints: {
         resourceRules: [
           {
@@ -136,8 +163,9 @@ export function generatePolicy(options: PolicyOptions): GeneratedPolicy {
       },
       variables: [
         { name: 'kind', expression: 'request.kind.kind' },
-        { name: 'data', expression: 'params.?data.orValue({})' },
-        { name: 'everyGuarded', expression: `"${OVERFLOW_KEY}" in variables.data` },
+        // The custom resource reaches CEL unconverted, and each lookup reads one map entry.
+        { name: 'repositories', expression: 'params.spec.?repositories.orValue({})' },
+        { name: 'everyGuarded', expression: 'params.spec.?overflow.orValue(false)' },
         { name: 'spec', expression: celPodSpec('object') },
         { name: 'oldSpec', expression: `oldObject == null ? optional.none() : ${celPodSpec('oldObject')}` },
         {
@@ -149,11 +177,13 @@ export function generatePolicy(options: PolicyOptions): GeneratedPolicy {
           expression: `variables.oldSpec.hasValue() ? ${celImages('variables.oldSpec.value()')} : []`,
         },
         // On UPDATE only what the update introduces: the rest was admitted before, and denying a
-        // metadata update (a finalizer removed, a label) of a running Pod protects nothing.
+        // metadata update (a finalizer removed, a label) of a running Pod protects nothing. An
+        // image listed as admitted exactly as written passes before any canonicalization.
         {
-          name: 'references',
-          expression: `variables.images.filter(i, !(i in variables.oldImages)).map(i, ${celImageReference('i')})`,
+          name: 'unlisted',
+          expression: `variables.images.filter(i, !(i in variables.oldImages) && !(${listedAsWritten('i', !requireDigests)}))`,
         },
+        { name: 'references', expression: `variables.unlisted.map(i, ${celImageReference('i')})` },
         {
           name: 'violations',
           expression: `variables.references.filter(r, variables.kind == "Pod" ? !(${admitted}) : (${violates}))`,
@@ -217,11 +247,12 @@ export function generatePolicy(options: PolicyOptions): GeneratedPolicy {
         matchConstraints: {
           resourceRules: [
             {
-              apiGroups: [''],
-              apiVersions: ['v1'],
-              // Not DELETE: a deleted ConfigMap fails closed, and namespace deletion must proceed.
+              apiGroups: [GROUP],
+              // Any version a later CRD serves.
+              apiVersions: ['*'],
+              // Not DELETE: deleted parameters fail closed, and namespace deletion must proceed.
               operations: ['CREATE', 'UPDATE'],
-              resources: ['configmaps'],
+              resources: [enforcementParametersKind.plural],
               resourceNames: [parametersName],
             },
           ],
@@ -230,7 +261,7 @@ export function generatePolicy(options: PolicyOptions): GeneratedPolicy {
           {
             // JSON string escapes are valid CEL string escapes: any user name is a literal.
             expression: `request.userInfo.username == ${JSON.stringify(operator)}`,
-            message: `only signwarden (${operator}) writes the enforcement parameters ConfigMap ${parametersName}`,
+            message: `only signwarden (${operator}) writes the enforcement parameters (EnforcementParameters ${parametersName})`,
             reason: 'Forbidden',
           },
         ],

@@ -1,0 +1,91 @@
+// EnforcementParameters: the verdicts the admission policy decides by in one namespace (DESIGN.md §5,
+// docs/enforcement.md). A cache the operator derives from baselines, pins and findings and writes
+// whole; never a store of record, so no status. Namespaced, so that a binding's paramRef without a
+// namespace picks the object of the request's own namespace. A custom resource rather than a
+// ConfigMap: the API server hands it to CEL as it is, where a ConfigMap is converted on every request.
+import { z } from 'zod';
+import { count, text } from './schema-helpers.ts';
+import type { KindDefinition } from './kind-definition.ts';
+
+/** Digests or tags listed per repository; the operator's size bound (~1 MiB) comes first in practice. */
+export const MAX_VERDICTS_PER_REPOSITORY = 16_384;
+export const MAX_REPOSITORIES = 8_192;
+
+const verdict = (description: string) =>
+  z
+    .string()
+    .max(254)
+    .regex(/^(\+|\+accepted|-[a-z0-9.-]*)$/)
+    .meta({ description });
+
+/** A map keyed by exact text; `atomic`: the operator writes it whole, so managedFields name only the map. */
+const verdictMap = (description: string) =>
+  z
+    .record(
+      z.string(),
+      verdict('`+` admitted, `+accepted` admitted by an accepted finding, `-<finding>` known to violate.'),
+    )
+    .meta({
+      description,
+      maxProperties: MAX_VERDICTS_PER_REPOSITORY,
+    });
+
+const repositorySchema = z
+  .object({
+    guardedBy: text(
+      300,
+      'What guards the repository, as kubectl get takes it (signingbaseline/NAME or signaturepin/NAME). Absent when nothing does: then only its digests known to violate are listed.',
+    ).optional(),
+    signers: text(512, 'The expected signers, as denial messages show them.').optional(),
+    digests: verdictMap(
+      'Verdicts by digest (sha256:<hex>), exactly as an image reference spells it.',
+    ).optional(),
+    tags: verdictMap(
+      'What each tag last resolved to: `+` an admitted digest, `-<finding>` a violating one.',
+    ).optional(),
+  })
+  .meta({ description: 'One repository, keyed by its canonical key.' });
+
+export const enforcementParametersSpecSchema = z
+  .object({
+    repositories: z.record(z.string(), repositorySchema).meta({
+      description:
+        'Repositories with verdicts, by canonical repository key (registry host and path, e.g. docker.io/library/nginx).',
+      maxProperties: MAX_REPOSITORIES,
+      'x-kubernetes-map-type': 'atomic',
+    }),
+    overflow: z.boolean().meta({
+      description:
+        'True when the verdicts did not fit: every repository then counts as guarded, and a digest not listed is denied (fail closed).',
+    }),
+    dropped: count('Verdicts left out to stay within the size bound (0 when all fit).'),
+    counts: z
+      .object({
+        repositories: count('Guarded repositories listed.'),
+        digests: count('Digest verdicts listed.'),
+        tags: count('Tag verdicts listed.'),
+      })
+      .meta({ description: 'What is listed, for kubectl get.' }),
+  })
+  .meta({ description: 'The verdicts, written by the operator only (a guard policy refuses anyone else).' });
+
+export type EnforcementParametersSpec = z.infer<typeof enforcementParametersSpecSchema>;
+
+export const enforcementParametersKind: KindDefinition = {
+  kind: 'EnforcementParameters',
+  scope: 'Namespaced',
+  plural: 'enforcementparameters',
+  singular: 'enforcementparameters',
+  shortNames: ['swparams'],
+  description:
+    "The verdicts signwarden's admission policy decides by in one enforced namespace: guarded repositories, their verified, accepted and violating digests, and their tags. Derived and rewritten by the operator; nobody else may write it.",
+  spec: enforcementParametersSpecSchema,
+  printerColumns: [
+    { name: 'Repositories', type: 'integer', jsonPath: '.spec.counts.repositories' },
+    { name: 'Digests', type: 'integer', jsonPath: '.spec.counts.digests' },
+    { name: 'Tags', type: 'integer', jsonPath: '.spec.counts.tags', priority: 1 },
+    { name: 'Overflow', type: 'boolean', jsonPath: '.spec.overflow' },
+    { name: 'Dropped', type: 'integer', jsonPath: '.spec.dropped', priority: 1 },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+};
