@@ -58,7 +58,7 @@ export function customResourceDefinition(def: KindDefinition): JsonSchema {
           name: VERSION,
           served: true,
           storage: true,
-          ...(def.status ? { subresources: { status: {} } } : {}),
+          subresources: { status: {} },
           additionalPrinterColumns: def.printerColumns,
           schema: {
             openAPIV3Schema: {
@@ -73,7 +73,7 @@ export function customResourceDefinition(def: KindDefinition): JsonSchema {
                 kind: { type: 'string', description: 'Kind of the object.' },
                 metadata: { type: 'object' },
                 spec: spec,
-                ...(def.status ? { status: schemaOf(def.status) } : {}),
+                status: schemaOf(def.status),
               },
             },
           },

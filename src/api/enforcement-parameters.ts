@@ -1,9 +1,11 @@
 // EnforcementParameters: the verdicts the admission policy decides by in one namespace (DESIGN.md §5,
 // docs/enforcement.md). A cache the operator derives from baselines, pins and findings and writes
-// whole; never a store of record, so no status. Namespaced, so that a binding's paramRef without a
+// whole; never a store of record. Its status says whether admission can use it: the policy in place,
+// every verdict listed. Namespaced, so that a binding's paramRef without a
 // namespace picks the object of the request's own namespace. A custom resource rather than a
 // ConfigMap: the API server hands it to CEL as it is, where a ConfigMap is converted on every request.
 import { z } from 'zod';
+import { conditionsField } from './conditions.ts';
 import { count, text } from './schema-helpers.ts';
 import type { KindDefinition } from './kind-definition.ts';
 
@@ -71,6 +73,17 @@ export const enforcementParametersSpecSchema = z
 
 export type EnforcementParametersSpec = z.infer<typeof enforcementParametersSpecSchema>;
 
+export const enforcementParametersStatusSchema = z
+  .object({
+    conditions: conditionsField.optional(),
+  })
+  .meta({
+    description:
+      'PolicyReady: the admission policy and its bindings are in place as generated. Complete: every verdict fits (False: Truncated, or Overflow when every repository counts as guarded).',
+  });
+
+export type EnforcementParametersStatus = z.infer<typeof enforcementParametersStatusSchema>;
+
 export const enforcementParametersKind: KindDefinition = {
   kind: 'EnforcementParameters',
   scope: 'Namespaced',
@@ -80,11 +93,22 @@ export const enforcementParametersKind: KindDefinition = {
   description:
     "The verdicts signwarden's admission policy decides by in one enforced namespace: guarded repositories, their verified, accepted and violating digests, and their tags. Derived and rewritten by the operator; nobody else may write it.",
   spec: enforcementParametersSpecSchema,
+  status: enforcementParametersStatusSchema,
   printerColumns: [
+    {
+      name: 'Policy',
+      type: 'string',
+      jsonPath: '.status.conditions[?(@.type=="PolicyReady")].status',
+    },
+    {
+      name: 'Complete',
+      type: 'string',
+      jsonPath: '.status.conditions[?(@.type=="Complete")].status',
+    },
     { name: 'Repositories', type: 'integer', jsonPath: '.spec.counts.repositories' },
     { name: 'Digests', type: 'integer', jsonPath: '.spec.counts.digests' },
     { name: 'Tags', type: 'integer', jsonPath: '.spec.counts.tags', priority: 1 },
-    { name: 'Overflow', type: 'boolean', jsonPath: '.spec.overflow' },
+    { name: 'Overflow', type: 'boolean', jsonPath: '.spec.overflow', priority: 1 },
     { name: 'Dropped', type: 'integer', jsonPath: '.spec.dropped', priority: 1 },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
   ],

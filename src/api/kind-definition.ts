@@ -19,8 +19,8 @@ export interface KindDefinition {
   shortNames: string[];
   description: string;
   spec: z.ZodType;
-  /** What the operator reports, through a status subresource; none for a kind it only writes whole. */
-  status?: z.ZodType;
+  /** What the operator reports, through a status subresource. */
+  status: z.ZodType;
   /** CEL rules on the spec as a whole. */
   specRules?: { rule: string; message: string }[];
   printerColumns: PrinterColumn[];

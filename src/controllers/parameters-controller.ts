@@ -1,8 +1,9 @@
 // Enforcement parameters: one EnforcementParameters object in each namespace labelled
 // signwarden.dev/enforcement=deny or =warn (and not excluded), generated from the verdicts the
 // continuity controller planned. It is written only when its content changes, never from a
-// half-rebuilt view after a start, and deleted when the namespace stops enforcing. A namespace whose verdicts do not fit gets a Warning event
-// and a metric; what did not fit fails closed (parameters.ts).
+// half-rebuilt view after a start, and deleted when the namespace stops enforcing. Its status says
+// whether the policy is in place and every verdict fits; a namespace whose verdicts do not fit also
+// gets a Warning event and a metric; what did not fit fails closed (parameters.ts).
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type {
   KubeConfig,
@@ -11,6 +12,10 @@ import type {
   V1Namespace,
 } from '@kubernetes/client-node';
 import { enforcementParametersKind } from '../api/enforcement-parameters.ts';
+import type { EnforcementParametersStatus } from '../api/enforcement-parameters.ts';
+import { parametersStatus } from '../core/enforcement/parameters-status.ts';
+import type { Applier } from '../kube/server-side-apply.ts';
+import type { PolicyStatus } from './policy-status.ts';
 import { API_VERSION, GROUP, VERSION } from '../api/group.ts';
 import { resourceName, resourcePath } from '../api/resources.ts';
 import { generateParameters } from '../core/enforcement/parameters.ts';
@@ -35,6 +40,9 @@ const SETTLE_MS = 200;
 
 export interface ParametersDeps {
   objects: ObjectApplier;
+  applier: Applier;
+  /** The policy controller's last word on the admission policy, shown in every object's status. */
+  policy: PolicyStatus;
   events: EventRecorder;
   logger: Logger;
   metrics: EnforcementMetrics;
@@ -47,8 +55,8 @@ export interface ParametersDeps {
   excludedNamespaces: readonly string[];
 }
 
-/** What the informer keeps: only the spec is read, and only to compare it with the generated one. */
-type ParametersObject = KubernetesObject & { spec?: unknown };
+/** What the informer keeps: spec and status are read only to compare them with what is due. */
+type ParametersObject = KubernetesObject & { spec?: unknown; status?: EnforcementParametersStatus };
 
 /** Informers over namespaces and over the EnforcementParameters of every namespace. */
 export function parametersInformers(
@@ -140,19 +148,30 @@ export function parametersController(deps: ParametersDeps): Controller {
     const { object, dropped, overflow, bytes } = parametersFor(namespace);
     metrics.parameterBytes.set({ namespace }, bytes);
     metrics.parameterRecordsDropped.set({ namespace }, dropped);
+    const status = parametersStatus(current?.status, object.spec, deps.policy.get(), new Date());
     const same =
       current !== undefined &&
       coveredBy(object.metadata.labels, current.metadata?.labels) &&
       sameContent(object.spec, current.spec);
-    if (same) return undefined;
-    try {
-      await deps.objects.apply(object);
-      metrics.parameterWrites.inc({ result: 'applied' });
-    } catch (error) {
-      metrics.parameterWrites.inc({ result: 'error' });
-      throw error;
+    if (!same) {
+      try {
+        await deps.objects.apply(object);
+        metrics.parameterWrites.inc({ result: 'applied' });
+      } catch (error) {
+        metrics.parameterWrites.inc({ result: 'error' });
+        throw error;
+      }
+      logger.info('enforcement parameters written', { namespace, bytes, dropped, overflow });
     }
-    logger.info('enforcement parameters written', { namespace, bytes, dropped, overflow });
+    if (!sameContent(status, current?.status))
+      await deps.applier.applyStatus(
+        enforcementParametersKind.plural,
+        enforcementParametersKind.kind,
+        deps.parametersName,
+        status,
+        namespace,
+      );
+    if (same) return undefined;
     if (dropped > 0)
       await deps.events.record(
         {
@@ -183,11 +202,13 @@ export function parametersController(deps: ParametersDeps): Controller {
     );
 
   let settle: NodeJS.Timeout | undefined;
-  verdicts.onChange(() => {
+  const enqueueEnforced = () => {
     settle ??= setTimeout(() => {
       settle = undefined;
       for (const ns of deps.namespaces.list()) if (enforced(ns)) controller.enqueue(ns.metadata?.name ?? '');
     }, SETTLE_MS).unref();
-  });
+  };
+  verdicts.onChange(enqueueEnforced);
+  deps.policy.onChange(enqueueEnforced);
   return controller;
 }

@@ -6,7 +6,8 @@
 import { AdmissionregistrationV1Api, AuthenticationV1Api } from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import { coveredBy } from '../core/covered-by.ts';
-import { generatePolicy } from '../core/enforcement/policy.ts';
+import { DEFAULT_POLICY_NAME, generatePolicy } from '../core/enforcement/policy.ts';
+import type { PolicyStatus } from './policy-status.ts';
 import type { PolicyOptions } from '../core/enforcement/policy.ts';
 import { describeError } from '../kube/api-error.ts';
 import type { BackoffPolicy } from '../kube/backoff.ts';
@@ -63,6 +64,8 @@ export interface PolicyDeps {
   informers: PolicyInformers;
   mode: 'manage' | 'parameters';
   options: PolicyOptions;
+  /** Where the outcome goes, for the status of the parameters. */
+  status: PolicyStatus;
 }
 
 export function policyController(deps: PolicyDeps): Controller {
@@ -86,8 +89,19 @@ export function policyController(deps: PolicyDeps): Controller {
     return username;
   };
 
+  const inPlace = () => {
+    metrics.policyReady.set(1);
+    lastProblem = '';
+    deps.status.set({
+      ready: true,
+      reason: 'PolicyInPlace',
+      message: `ValidatingAdmissionPolicy ${deps.options.name ?? DEFAULT_POLICY_NAME} and its bindings are in place as generated`,
+    });
+  };
+
   const problem = async (reason: string, note: string) => {
     metrics.policyReady.set(0);
+    deps.status.set({ ready: false, reason, message: note });
     if (note === lastProblem) return;
     lastProblem = note;
     logger.warn(note);
@@ -126,7 +140,7 @@ export function policyController(deps: PolicyDeps): Controller {
           `--enforcement=parameters: ${stale.map((o) => `${o.kind} ${o.metadata?.name}`).join(', ')} ` +
             'missing or not as generated; apply the output of `signwarden render-policy` with the same flags',
         );
-      else metrics.policyReady.set(1);
+      else inPlace();
       return undefined;
     }
     for (const obj of stale) {
@@ -141,8 +155,7 @@ export function policyController(deps: PolicyDeps): Controller {
       }
       logger.info('admission policy applied', { kind: obj.kind, name: obj.metadata?.name });
     }
-    metrics.policyReady.set(1);
-    lastProblem = '';
+    inPlace();
     return undefined;
   };
 

@@ -39,20 +39,31 @@ export class Applier {
     );
   }
 
-  /** Applies the status subresource of a cluster-scoped signwarden object. */
-  async applyStatus(plural: string, kind: string, name: string, status: unknown): Promise<unknown> {
-    return this.api.patchClusterCustomObjectStatus(
-      {
-        group: GROUP,
-        version: VERSION,
-        plural,
-        name,
-        body: { apiVersion: API_VERSION, kind, metadata: { name }, status },
-        fieldManager: FIELD_MANAGER,
-        force: true,
+  /** Applies the status subresource of a signwarden object (cluster-scoped unless `namespace`). */
+  async applyStatus(
+    plural: string,
+    kind: string,
+    name: string,
+    status: unknown,
+    namespace?: string,
+  ): Promise<unknown> {
+    const request = {
+      group: GROUP,
+      version: VERSION,
+      plural,
+      name,
+      body: {
+        apiVersion: API_VERSION,
+        kind,
+        metadata: { name, ...(namespace ? { namespace } : {}) },
+        status,
       },
-      this.options,
-    );
+      fieldManager: FIELD_MANAGER,
+      force: true,
+    };
+    return namespace
+      ? this.api.patchNamespacedCustomObjectStatus({ ...request, namespace }, this.options)
+      : this.api.patchClusterCustomObjectStatus(request, this.options);
   }
 
   /** Deletes a cluster-scoped signwarden object; one already gone is not an error. */

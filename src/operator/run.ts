@@ -18,6 +18,7 @@ import { loadTrustRoot } from './trust-root.ts';
 import { EnforcementVerdicts } from '../controllers/enforcement-verdicts.ts';
 import { parametersController, parametersInformers } from '../controllers/parameters-controller.ts';
 import { policyController, policyInformers } from '../controllers/policy-controller.ts';
+import { PolicyStatus } from '../controllers/policy-status.ts';
 import { DEFAULT_PARAMETERS_NAME } from '../core/enforcement/parameters.ts';
 import { verdictInput } from '../core/enforcement/repository-verdicts.ts';
 import { ObjectApplier } from '../kube/object-applier.ts';
@@ -200,8 +201,11 @@ export async function run(config: RunConfig): Promise<number> {
       excludedNamespaces,
       requireDigests: config.requireDigests,
     };
+    const policyStatus = new PolicyStatus();
     controllers.push(
       parametersController({
+        applier,
+        policy: policyStatus,
         objects,
         events,
         logger: logger.child({ controller: 'enforcement-parameters' }),
@@ -226,6 +230,7 @@ export async function run(config: RunConfig): Promise<number> {
         informers: policySources,
         mode: config.enforcement === 'manage' ? 'manage' : 'parameters',
         options: policyOptions,
+        status: policyStatus,
       }),
     );
   }

@@ -104,6 +104,20 @@ describe('--enforcement=parameters', () => {
       expect(events.stdout.trim()).not.toBe('');
       expect(await metric(op!, /^signwarden_enforcement_policy_ready (\d+)$/m)).toBe('0');
     }, WAIT);
+    // A namespace labelled meanwhile gets its parameters, whose status says the policy is missing.
+    expect((await kubectl(['label', 'namespace', enforced, 'signwarden.dev/enforcement=deny'])).code).toBe(0);
+    await eventually(async () => {
+      const ready = await kubectl([
+        'get',
+        'swparams',
+        'signwarden-enforcement',
+        '-n',
+        enforced,
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="PolicyReady")].reason}',
+      ]);
+      expect(ready.stdout).toBe('EnforcementPolicyMissing');
+    }, WAIT);
     const policies = await kubectl([
       'get',
       'validatingadmissionpolicies',
@@ -125,8 +139,17 @@ describe('--enforcement=parameters', () => {
     await eventually(async () => {
       expect(await metric(op!, /^signwarden_enforcement_policy_ready (\d+)$/m)).toBe('1');
     }, WAIT);
-    expect((await kubectl(['label', 'namespace', enforced, 'signwarden.dev/enforcement=deny'])).code).toBe(0);
     await eventually(async () => {
+      const ready = await kubectl([
+        'get',
+        'swparams',
+        'signwarden-enforcement',
+        '-n',
+        enforced,
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="PolicyReady")].status}',
+      ]);
+      expect(ready.stdout).toBe('True');
       const bytes = await metric(
         op!,
         new RegExp(`^signwarden_enforcement_parameter_bytes\\{namespace="${enforced}"\\} (\\d+)$`, 'm'),

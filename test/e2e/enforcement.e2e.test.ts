@@ -197,6 +197,22 @@ describe('enforcement', () => {
         `validatingadmissionpolicybinding.admissionregistration.k8s.io/${POLICY}-warn`,
       ].sort(),
     );
+    // Their status says admission can decide by them.
+    await eventually(async () => {
+      const status = await kubectl([
+        'get',
+        'swparams',
+        POLICY,
+        '-n',
+        ns.deny,
+        '-o',
+        'jsonpath={range .status.conditions[*]}{.type}={.status}/{.reason} {end}',
+      ]);
+      expect(status.stdout.trim().split(' ').sort()).toEqual([
+        'Complete=True/AllVerdictsFit',
+        'PolicyReady=True/PolicyInPlace',
+      ]);
+    }, WAIT);
     // Parameters only where a namespace enforces; the operator's own namespace is excluded.
     for (const namespace of [ns.observe, ns.system]) {
       const none = await kubectl(['get', 'enforcementparameters', POLICY, '-n', namespace]);
@@ -204,8 +220,8 @@ describe('enforcement', () => {
     }
     // kubectl shows what they list.
     const listed = await kubectl(['get', 'swparams', '-n', ns.deny]);
-    expect(listed.stdout).toMatch(/^NAME\s+REPOSITORIES\s+DIGESTS\s+OVERFLOW\s+AGE\n/);
-    expect(listed.stdout).toMatch(new RegExp(`^${POLICY}\\s+\\d+\\s+\\d+\\s+false\\s`, 'm'));
+    expect(listed.stdout).toMatch(/^NAME\s+POLICY\s+COMPLETE\s+REPOSITORIES\s+DIGESTS\s+AGE\n/);
+    expect(listed.stdout).toMatch(new RegExp(`^${POLICY}\\s+True\\s+True\\s+\\d+\\s+\\d+\\s`, 'm'));
     // Nobody but the operator writes them, not even a cluster admin.
     const forged = await kubectl(
       // Taking the fields over (--force-conflicts), as a forger would.
