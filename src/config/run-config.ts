@@ -95,6 +95,12 @@ export const runSettings = {
     ),
     default: '',
   },
+  registryConcurrency: {
+    flag: 'registry-concurrency',
+    help: 'Requests in flight to one registry at most (token requests included).',
+    schema: integer(1, 256),
+    default: '16',
+  },
   postureTtl: {
     flag: 'posture-ttl',
     help: 'How long a resting posture is reused before the digest is judged again (new signatures are noticed).',

@@ -58,6 +58,7 @@ export async function run(config: RunConfig): Promise<number> {
   const trust = loadTrustRoot(config.trustedRoot);
   const registry = new RegistryClient({
     insecureRegistries: config.insecureRegistries,
+    limits: { maxConcurrentPerRegistry: config.registryConcurrency },
     onRequest: ({ host, status }) => metrics.registryRequests.inc({ host, status: String(status) }),
   });
   const observer = new Observer({

@@ -32,7 +32,7 @@ export const defaultRegistryLimits: Readonly<RegistryLimits> = Object.freeze({
   maxBlobBytes: 16 * 1024 * 1024,
   maxTokenBytes: 256 * 1024,
   maxRedirects: 5,
-  maxConcurrentPerRegistry: 8,
+  maxConcurrentPerRegistry: 16,
   maxRetries: 2,
   maxRetryWaitMs: 10_000,
   retryBaseDelayMs: 500,
