@@ -261,7 +261,7 @@ export function markdown(r: ContinuityResult): string {
         ['/readyz 200 (informers synced)', ms(x.processToReadyMs)],
         ['leader', ms(x.processToLeaderMs)],
         [
-          `first full reconcile (${f.expected} repositories, queues empty)`,
+          `first full reconcile (${f.expected} repositories, continuity and inventory queues empty)`,
           x.processToFullReconcileMs === null
             ? `**not within ${f.waitedSeconds} s** (` +
               (f.lastMetricsMs === null

@@ -661,7 +661,9 @@ async function restart(
   const cpuAtReady = processCpuSeconds(pid);
   log(`  /readyz 200 after ${ready.readyMs ?? '-'} ms, leader after ${ready.leaderMs ?? '-'} ms`);
 
-  // The first full reconcile: every repository (and workload) reconciled once, the queues empty.
+  // The first full reconcile: every repository (and workload) reconciled once, their queues empty.
+  // (Not the tag watcher's: the made-up repositories' registry does not exist, so it keeps retrying
+  // them at its rate limit, as it would any unreachable registry.)
   // A busy operator may not answer /metrics at all until it is done: wait at most until the deadline.
   let full: number | null = null;
   let m: Sample[] = [];
@@ -682,7 +684,7 @@ async function restart(
       reconciles(m, 'continuity') >= repositories &&
       sum(m, 'signwarden_reconcile_total', (l) => l.controller === 'inventory' && l.result === 'success') >=
         workloads &&
-      depth(m) === 0
+      depth(m, 'continuity') + depth(m, 'inventory') === 0
     ) {
       full = Date.now() - op.startedAt;
       break;
