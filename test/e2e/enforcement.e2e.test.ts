@@ -3,7 +3,7 @@
 // creating the Pods of Deployments) then admits and denies by them, and keeps doing so while the
 // operator is stopped.
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { EnforcementParametersSpec } from '../../src/api/enforcement-parameters.ts';
@@ -304,11 +304,22 @@ describe('enforcement', () => {
     expect(message).toContain(`kubectl get driftfinding ${finding.metadata.name}`);
   });
 
-  it('in a warn namespace admits with a warning; unlabelled namespaces are not enforced', async () => {
+  it('in a warn namespace admits with a warning and an audit annotation; unlabelled namespaces are not enforced', async () => {
     const unseen = await pushRandomImage(host, repo('api'));
     const warned = await admitted(ns.warn, 'unseen', unseen);
     expect(warned.stderr).toMatch(/^Warning: .*binding 'signwarden-enforcement-warn': signwarden: /m);
     expect(warned.stderr).toContain('was never verified');
+    // The API server's audit log records what the policy found (the e2e control plane writes one).
+    const auditLog = inject('auditLog');
+    if (auditLog !== '')
+      await eventually(async () => {
+        const created = (await readFile(auditLog, 'utf8'))
+          .split('\n')
+          .filter((line) => line.includes(`"namespace":"${ns.warn}"`))
+          .map((line) => JSON.parse(line) as { verb: string; annotations?: Record<string, string> })
+          .find((event) => event.verb === 'create');
+        expect(created?.annotations?.[`${POLICY}/violations`]).toBe(`${key('api')}@${unseen.digest}`);
+      }, WAIT);
     const quiet = await admitted(ns.observe, 'unseen', unseen);
     expect(quiet.stderr).not.toContain('signwarden');
   });

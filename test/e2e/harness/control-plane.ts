@@ -20,7 +20,20 @@ export type ControlPlane = {
   kubectl: string;
   /** Kubernetes version, e.g. v1.36.3. */
   version: string;
+  /** The API server's audit log (JSON lines: Pod creations at Metadata level); '' without `audit`. */
+  auditLog: string;
   stop(): Promise<void>;
+};
+
+// Enough to see what admission said about a Pod (warn mode's audit annotations), and little else.
+const AUDIT_POLICY = {
+  apiVersion: 'audit.k8s.io/v1',
+  kind: 'Policy',
+  omitStages: ['RequestReceived'],
+  rules: [
+    { level: 'Metadata', verbs: ['create'], resources: [{ group: '', resources: ['pods'] }] },
+    { level: 'None' },
+  ],
 };
 
 // What runs Deployments, Jobs and the like down to (Pending) Pods, garbage-collects, reports on
@@ -53,7 +66,12 @@ const controllers = [
  * Starts etcd, kube-apiserver and kube-controller-manager on loopback ports, and resolves once the
  * API server is ready and the controller manager has created the default ServiceAccount.
  */
-export async function startControlPlane(opts: GroupOptions = {}): Promise<ControlPlane> {
+export async function startControlPlane(
+  opts: GroupOptions & {
+    /** Write the audit log (the e2e tests read it); benches leave it off so it costs them nothing. */
+    audit?: boolean;
+  } = {},
+): Promise<ControlPlane> {
   const bin = await binaries();
   const group = new ProcessGroup(opts);
   return group.up(async () => {
@@ -74,6 +92,9 @@ export async function startControlPlane(opts: GroupOptions = {}): Promise<Contro
     ]);
 
     const server = `https://127.0.0.1:${apiserverPort}`;
+    const auditPolicy = join(dir, 'audit-policy.yaml');
+    const auditLog = join(dir, 'audit.log');
+    if (opts.audit) await writeFile(auditPolicy, stringify(AUDIT_POLICY));
     await group.start('kube-apiserver', bin.kubeApiserver, [
       `--etcd-servers=${etcd}`,
       '--bind-address=127.0.0.1',
@@ -88,6 +109,7 @@ export async function startControlPlane(opts: GroupOptions = {}): Promise<Contro
       '--service-cluster-ip-range=10.0.0.0/24',
       '--authorization-mode=RBAC',
       '--allow-privileged=true',
+      ...(opts.audit ? [`--audit-policy-file=${auditPolicy}`, `--audit-log-path=${auditLog}`] : []),
     ]);
     const get = (path: string) => httpsGet(`${server}${path}`, pki.ca.cert, pki.admin);
     await group.waitFor(
@@ -132,6 +154,7 @@ export async function startControlPlane(opts: GroupOptions = {}): Promise<Contro
       server,
       kubectl: bin.kubectl,
       version: bin.kubernetesVersion,
+      auditLog: opts.audit ? auditLog : '',
       stop: () => group.stop(),
     };
   });

@@ -14,6 +14,8 @@ declare module 'vitest' {
     kubernetesVersion: string;
     /** 127.0.0.1:PORT of a registry without authentication. */
     registryHost: string;
+    /** The API server's audit log ('' for a cluster of SIGNWARDEN_KUBECONFIG, whose log is elsewhere). */
+    auditLog: string;
     /** 127.0.0.1:PORT of a registry that serves the OCI referrers API. */
     referrersRegistryHost: string;
   }
@@ -31,7 +33,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (kubeconfig) {
     process.stderr.write(`e2e: using the cluster of SIGNWARDEN_KUBECONFIG=${kubeconfig}\n`);
   } else {
-    controlPlane = await timed('control plane', startControlPlane, (cp) => `${cp.server} (${cp.dir})`);
+    controlPlane = await timed(
+      'control plane',
+      () => startControlPlane({ audit: true }),
+      (cp) => `${cp.server} (${cp.dir})`,
+    );
     kubeconfig = controlPlane.kubeconfig;
   }
   const registry = await timed(
@@ -49,6 +55,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('kubectl', bin.kubectl);
   project.provide('kubernetesVersion', bin.kubernetesVersion);
   project.provide('registryHost', registry.host);
+  project.provide('auditLog', controlPlane?.auditLog ?? '');
   project.provide('referrersRegistryHost', referrersRegistry.host);
   return async () => {
     await Promise.all([controlPlane?.stop(), registry.stop(), referrersRegistry.stop()]);
