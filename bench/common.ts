@@ -1,10 +1,11 @@
 // What every bench shares: where the repository is, settings from the environment, the commit
-// measured and the stamp of a results file.
+// measured, the stamp and writing of results files, and a TLS agent for the API server.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 
 /** The repository's root directory. */
 export const root = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -65,4 +66,42 @@ export function resultsDirectory(): string {
   const dir = join(root, '.cache', 'bench');
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+/** Writes a bench's results: `<name>-<stamp>.json` and `.md`, and `<name>-latest.json`. */
+export function writeResults(
+  dir: string,
+  name: string,
+  stamp: string,
+  result: unknown,
+  markdown: string,
+): void {
+  const json = `${JSON.stringify(result, null, 2)}\n`;
+  writeFileSync(join(dir, `${name}-${stamp}.json`), json);
+  writeFileSync(join(dir, `${name}-${stamp}.md`), `${markdown}\n`);
+  writeFileSync(join(dir, `${name}-latest.json`), json);
+}
+
+interface Kubeconfig {
+  clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
+  users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
+}
+
+/** The API server of a kubeconfig (certificates embedded, as the harness writes them) and its TLS client settings. */
+export function kubeconfigTls(kubeconfigPath: string): {
+  server: string;
+  tls: { ca: Buffer; cert: Buffer; key: Buffer };
+} {
+  const config = parse(readFileSync(kubeconfigPath, 'utf8')) as Kubeconfig;
+  const { server, 'certificate-authority-data': ca } = config.clusters[0]!.cluster;
+  const user = config.users[0]!.user;
+  const decode = (b64: string) => Buffer.from(b64, 'base64');
+  return {
+    server,
+    tls: {
+      ca: decode(ca),
+      cert: decode(user['client-certificate-data']),
+      key: decode(user['client-key-data']),
+    },
+  };
 }

@@ -42,7 +42,7 @@ import type { Image } from '../test/e2e/harness/signing/publish.ts';
 import { publishBundle, pushRandomImage } from '../test/e2e/harness/signing/publish.ts';
 import { createTestSigstore } from '../test/e2e/harness/signing/test-sigstore.ts';
 import type { TestSigstore } from '../test/e2e/harness/signing/test-sigstore.ts';
-import { fileStamp, git, loadNow, machine, resultsDirectory, setting } from './common.ts';
+import { fileStamp, git, loadNow, machine, resultsDirectory, setting, writeResults } from './common.ts';
 import type { ContinuityResult, Detection, Pass } from './continuity-report.ts';
 import { markdown, summary, targetsOf } from './continuity-report.ts';
 import type { KubeApi } from './kube-api.ts';
@@ -874,9 +874,7 @@ async function main(): Promise<number> {
     };
     const result: ContinuityResult = { ...partial, targets: targetsOf(partial) };
     const table = markdown(result);
-    writeFileSync(join(resultsDir, `continuity-${stamp}.json`), `${JSON.stringify(result, null, 2)}\n`);
-    writeFileSync(join(resultsDir, `continuity-${stamp}.md`), `${table}\n`);
-    writeFileSync(join(resultsDir, 'continuity-latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+    writeResults(resultsDir, 'continuity', stamp, result, table);
     operators.forEach((op, i) =>
       writeFileSync(join(resultsDir, `continuity-${stamp}-operator-${i + 1}.log`), op.process.logs()),
     );

@@ -1,9 +1,8 @@
 // Requests the bench's kube-api.ts client does not make: as another user (impersonation: the
 // parameters are written as the operator's service account, the only writer the guard policy
 // admits) and in another encoding (protobuf, the form the API server stores in etcd).
-import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
-import { parse } from 'yaml';
+import { kubeconfigTls } from './common.ts';
 
 export interface RawResponse {
   status: number;
@@ -23,22 +22,9 @@ export interface RawClient {
   close(): void;
 }
 
-interface Kubeconfig {
-  clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
-  users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
-}
-
 export function rawClient(kubeconfigPath: string): RawClient {
-  const config = parse(readFileSync(kubeconfigPath, 'utf8')) as Kubeconfig;
-  const { server, 'certificate-authority-data': ca } = config.clusters[0]!.cluster;
-  const user = config.users[0]!.user;
-  const decode = (b64: string) => Buffer.from(b64, 'base64');
-  const agent = new Agent({
-    ca: decode(ca),
-    cert: decode(user['client-certificate-data']),
-    key: decode(user['client-key-data']),
-    keepAlive: true,
-  });
+  const { server, tls } = kubeconfigTls(kubeconfigPath);
+  const agent = new Agent({ ...tls, keepAlive: true });
   const send = (method: string, path: string, options: RawOptions = {}): Promise<RawResponse> =>
     new Promise((resolve, reject) => {
       const headers: Record<string, string | number> = { accept: options.accept ?? 'application/json' };

@@ -13,8 +13,6 @@
 // failed or a timed Pod was refused; a missed goal is reported (MISS), not a failure. Settings
 // (environment): BENCH_ENFORCEMENT_PODS (300 per namespace), BENCH_ENFORCEMENT_WARMUP (30 rounds),
 // BENCH_ENFORCEMENT_TIMEOUT_SECONDS (600).
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { GuardedRepository, ParametersResult } from '../src/core/enforcement/parameters.ts';
 import { generateParameters } from '../src/core/enforcement/parameters.ts';
@@ -26,7 +24,7 @@ import { startControlPlane } from '../test/e2e/harness/control-plane.ts';
 import { installCrds } from '../test/e2e/harness/crds.ts';
 import { runKubectl } from '../test/e2e/harness/kubectl.ts';
 import { eventually } from '../test/e2e/harness/poll.ts';
-import { fileStamp, git, loadNow, machine, resultsDirectory, setting } from './common.ts';
+import { fileStamp, git, loadNow, machine, resultsDirectory, setting, writeResults } from './common.ts';
 import type { RawClient } from './enforcement-client.ts';
 import { rawClient } from './enforcement-client.ts';
 import {
@@ -487,9 +485,7 @@ async function main(): Promise<number> {
     };
     const result: EnforcementResult = { ...partial, targets: targetsOf(partial) };
     const text = markdown(result);
-    writeFileSync(join(resultsDir, `enforcement-${stamp}.json`), `${JSON.stringify(result, null, 2)}\n`);
-    writeFileSync(join(resultsDir, `enforcement-${stamp}.md`), `${text}\n`);
-    writeFileSync(join(resultsDir, 'enforcement-latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+    writeResults(resultsDir, 'enforcement', stamp, result, text);
     process.stdout.write(`\n${text}\n\n`);
     process.stdout.write(
       `results: .cache/bench/enforcement-${stamp}.json (.md); ${result.totalSeconds} s in all\n`,

@@ -2,8 +2,7 @@
 // (certificates embedded, as the harness writes them), keep-alive connections, no generated client.
 // Cheap enough to poll and to write thousands of objects without taking CPU from the operator.
 import { Agent, request } from 'node:https';
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { kubeconfigTls } from './common.ts';
 
 export interface KubeResponse {
   status: number;
@@ -26,29 +25,11 @@ export interface KubeApi {
   close(): void;
 }
 
-interface Kubeconfig {
-  clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
-  users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
-}
-
 export function kubeApi(kubeconfigPath: string): KubeApi {
-  const config = parse(readFileSync(kubeconfigPath, 'utf8')) as Kubeconfig;
-  const { server, 'certificate-authority-data': ca } = config.clusters[0]!.cluster;
-  const user = config.users[0]!.user;
-  const decode = (b64: string) => Buffer.from(b64, 'base64');
-  const agent = new Agent({
-    ca: decode(ca),
-    cert: decode(user['client-certificate-data']),
-    key: decode(user['client-key-data']),
-    keepAlive: true,
-    maxSockets: 64,
-  });
+  const { server, tls } = kubeconfigTls(kubeconfigPath);
+  const agent = new Agent({ ...tls, keepAlive: true, maxSockets: 64 });
   // Watches hold a connection each for as long as they run: not from the pool the requests share.
-  const watchAgent = new Agent({
-    ca: decode(ca),
-    cert: decode(user['client-certificate-data']),
-    key: decode(user['client-key-data']),
-  });
+  const watchAgent = new Agent(tls);
   const watches = new Set<{ stop(): void }>();
 
   const send = (

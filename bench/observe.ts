@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { binaries } from '../test/e2e/harness/binaries.ts';
 import { startRegistry } from '../test/e2e/harness/registry.ts';
-import { fileStamp, git, loadNow, machine, resultsDirectory, root, setting } from './common.ts';
+import { fileStamp, git, loadNow, machine, resultsDirectory, root, setting, writeResults } from './common.ts';
 import { compareWithCosign } from './cosign-compare.ts';
 import type { Kind, Maker, Plan, PlannedDigest } from './plan.ts';
 import { seededRandom, shuffle } from './plan.ts';
@@ -202,9 +202,7 @@ async function main(): Promise<number> {
 
     const dir = resultsDir;
     const table = markdown(result);
-    writeFileSync(join(dir, `observe-${stamp}.json`), `${JSON.stringify(result, null, 2)}\n`);
-    writeFileSync(join(dir, `observe-${stamp}.md`), `${table}\n`);
-    writeFileSync(join(dir, 'observe-latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+    writeResults(dir, 'observe', stamp, result, table);
     process.stdout.write(`\n${table}\n\n`);
     process.stdout.write(
       `results: .cache/bench/observe-${stamp}.json (.md, -cold.cpuprofile, -replayed.cpuprofile); ${result.totalSeconds} s in all\n`,
