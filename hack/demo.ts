@@ -232,6 +232,7 @@ async function demo(): Promise<void> {
   await waitFor(`the API server to enforce in ${PAYMENTS}`, 30, () =>
     k.run([...runIn('probe', api), '--dry-run=server']),
   );
+  await k.show('get', 'swparams', '-n', PAYMENTS);
   await k.show(...runIn('api', api));
   await k.show(...runIn('api-hotfix', hotfix));
   note('The release image and the accepted hotfix are admitted. The branch build is denied:');
