@@ -243,6 +243,7 @@ describe('enforcement', () => {
     const message = await denied(ns.deny, 'unseen', unseen);
     expect(message).toContain(`image "${unseen.ref}" of repository ${key('api')}`);
     expect(message).toContain('was never verified');
+    expect(message).toContain('push it under a tag or create the workload, then retry');
     expect(message).toContain(`expected signers: ${release.subject.replace('v1.0.0', '*')}`);
     expect(message).toContain('kubectl get signingbaseline/');
   });

@@ -129,7 +129,7 @@ export function generatePolicy(options: PolicyOptions): GeneratedPolicy {
   const why =
     `r.digest != "" ? (${violatingDigest} ? ` +
     `"digest " + r.digest + " breaks the repository's signing history; see: kubectl get " + ${finding(DIGEST_VERDICT)} : ` +
-    `"digest " + r.digest + " was never verified; retry once signwarden has verified it; see: kubectl get " + ${source}) : ` +
+    `"digest " + r.digest + " was never verified: signwarden verifies the digests a tag of the repository points at or a workload (a Deployment, a Job, ...) names; push it under a tag or create the workload, then retry; see: kubectl get " + ${source}) : ` +
     (requireDigests
       ? `"a guarded repository must be referenced by digest (--require-digests); see: kubectl get " + ${source}`
       : `(${violatingTag} ? ` +
