@@ -7,15 +7,18 @@
 //  2. Pod-create latency (POST → 201) in an unlabelled namespace and in `deny` namespaces with the
 //     1,000- and 10,000-digest parameters, the namespaces in turn within each round (drift cancels),
 //     after a warm-up; the ratio enforced / unenforced against the goal ≤ 1.10;
+//     Two more arms, in namespaces of their own, measure the floor of this design: a minimal policy
+//     (not signwarden's) that only reads the same 1,000-digest parameters, and one without parameters;
 //  3. that the measurement means something: the policy denies an unverified digest and a violating
-//     one, the guard refuses parameters written by anyone else, and every timed Pod was admitted.
+//     one, the guard refuses parameters written by anyone else, the floor policies are in force in
+//     their namespaces only, and every timed Pod was admitted.
 // Writes .cache/bench/enforcement-<date>.json (and .md), prints the tables. Exit code 1 if a check
 // failed or a timed Pod was refused; a missed goal is reported (MISS), not a failure. Settings
 // (environment): BENCH_ENFORCEMENT_PODS (300 per namespace), BENCH_ENFORCEMENT_WARMUP (30 rounds),
 // BENCH_ENFORCEMENT_TIMEOUT_SECONDS (600).
 import { performance } from 'node:perf_hooks';
 import type { GuardedRepository, ParametersResult } from '../src/core/enforcement/parameters.ts';
-import { generateParameters } from '../src/core/enforcement/parameters.ts';
+import { DEFAULT_PARAMETERS_NAME, generateParameters } from '../src/core/enforcement/parameters.ts';
 import { ENFORCEMENT_LABEL, generatePolicy } from '../src/core/enforcement/policy.ts';
 import { API_VERSION, GROUP } from '../src/api/group.ts';
 import { enforcementParametersKind } from '../src/api/enforcement-parameters.ts';
@@ -37,7 +40,7 @@ import {
   withTags,
 } from './enforcement-fixture.ts';
 import type { Arm, Check, EnforcementResult, ParametersFigures } from './enforcement-report.ts';
-import { latency, markdown, targetsOf } from './enforcement-report.ts';
+import { FLOOR_ARM, latency, markdown, targetsOf } from './enforcement-report.ts';
 import type { KubeApi } from './kube-api.ts';
 import { kubeApi } from './kube-api.ts';
 import { percentile } from './plan.ts';
@@ -53,6 +56,31 @@ const SIZES = [
   { name: 'deny-1k', namespace: 'bench-deny-1k', digests: 1_000, repositories: 200 },
   { name: 'deny-10k', namespace: 'bench-deny-10k', digests: 10_000, repositories: 2_000 },
 ];
+/**
+ * The floor arms: a minimal ValidatingAdmissionPolicy matching Pod CREATE, bound (namespaceSelector)
+ * only to the namespace labelled for it. `floor-params` has signwarden's paramKind and paramRef (the
+ * 1,000-digest parameters, copied into its namespace) and its one validation reads one field of them;
+ * `floor-noparams` has no parameters and reads the Pod's containers. Both admit every timed Pod.
+ */
+const FLOOR_LABEL = 'bench.signwarden.dev/floor';
+/** Images of this registry only `floor-noparams` denies: how the bench sees it in force (and nowhere else). */
+const FLOOR_PROBE_REGISTRY = 'bench.invalid';
+const FLOOR_PROBE = unverified(`${FLOOR_PROBE_REGISTRY}/floor-probe`);
+const FLOORS = [
+  {
+    name: FLOOR_ARM,
+    namespace: 'bench-floor-params',
+    params: true,
+    expression: 'params.spec.?overflow.orValue(false) == false || true',
+  },
+  {
+    name: 'floor-noparams',
+    namespace: 'bench-floor-noparams',
+    params: false,
+    expression: `object.spec.containers.all(c, !c.image.startsWith("${FLOOR_PROBE_REGISTRY}/"))`,
+  },
+] as const;
+const floorPolicyName = (floor: (typeof FLOORS)[number]) => `bench-${floor.name}`;
 const ADMISSION = '/apis/admissionregistration.k8s.io/v1';
 const parametersPath = (namespace: string) =>
   `/apis/${API_VERSION}/namespaces/${namespace}/${enforcementParametersKind.plural}`;
@@ -76,16 +104,17 @@ const shown = (text: string): string => text.replace(/^.* denied request: /, '')
 // ---- the cluster's objects ----
 
 async function createNamespaces(api: KubeApi): Promise<void> {
-  const namespaces: [string, string | null][] = [
-    [OPERATOR.namespace, null],
-    [UNENFORCED, null],
-    ...SIZES.map((s): [string, string] => [s.namespace, 'deny']),
+  const namespaces: [string, Record<string, string>][] = [
+    [OPERATOR.namespace, {}],
+    [UNENFORCED, {}],
+    ...SIZES.map((s): [string, Record<string, string>] => [s.namespace, { [ENFORCEMENT_LABEL]: 'deny' }]),
+    ...FLOORS.map((f): [string, Record<string, string>] => [f.namespace, { [FLOOR_LABEL]: f.name }]),
   ];
-  for (const [name, label] of namespaces)
+  for (const [name, labels] of namespaces)
     await api.json('POST', '/api/v1/namespaces', {
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { name, labels: label === null ? {} : { [ENFORCEMENT_LABEL]: label } },
+      metadata: { name, labels },
     });
   // Pods need their namespace's default ServiceAccount (the controller manager makes it).
   for (const [name] of namespaces)
@@ -130,7 +159,43 @@ async function installPolicy(api: KubeApi): Promise<number> {
   await api.json('POST', `${ADMISSION}/validatingadmissionpolicies`, generated.policy);
   for (const binding of generated.bindings)
     await api.json('POST', `${ADMISSION}/validatingadmissionpolicybindings`, binding);
+  for (const floor of FLOORS) await installFloor(api, floor);
   return performance.now();
+}
+
+/** A floor arm's policy and binding (FLOORS). */
+async function installFloor(api: KubeApi, floor: (typeof FLOORS)[number]): Promise<void> {
+  const name = floorPolicyName(floor);
+  await api.json('POST', `${ADMISSION}/validatingadmissionpolicies`, {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicy',
+    metadata: { name },
+    spec: {
+      failurePolicy: 'Fail',
+      ...(floor.params
+        ? { paramKind: { apiVersion: API_VERSION, kind: enforcementParametersKind.kind } }
+        : {}),
+      matchConstraints: {
+        resourceRules: [
+          { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] },
+        ],
+      },
+      validations: [{ expression: floor.expression, reason: 'Forbidden' }],
+    },
+  });
+  await api.json('POST', `${ADMISSION}/validatingadmissionpolicybindings`, {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicyBinding',
+    metadata: { name },
+    spec: {
+      policyName: name,
+      validationActions: ['Deny'],
+      ...(floor.params
+        ? { paramRef: { name: DEFAULT_PARAMETERS_NAME, parameterNotFoundAction: 'Deny' } }
+        : {}),
+      matchResources: { namespaceSelector: { matchLabels: { [FLOOR_LABEL]: floor.name } } },
+    },
+  });
 }
 
 // ---- parameters ----
@@ -308,6 +373,47 @@ async function main(): Promise<number> {
       );
     const policyEffectiveMs = Math.round(performance.now() - installedAt);
 
+    // The floor policies in force: `floor-noparams` denies the probe image; `floor-params`, bound
+    // before its namespace has parameters, denies every Pod (parameterNotFoundAction: Deny) until the
+    // 1,000-digest parameters are copied there (as the operator), then admits the measured Pod.
+    const floorChecks: Check[] = [];
+    for (const floor of FLOORS) {
+      const name = floorPolicyName(floor);
+      const denied = await eventually(
+        async () => {
+          const res = await createPod(api, floor.namespace, floor.params ? images : only(FLOOR_PROBE), true);
+          if (res.status === 201 || !res.message.includes(`'${name}'`))
+            throw new Error(`not yet denied by ${name}: ${res.status} ${res.message}`);
+          return res;
+        },
+        { timeoutMs: 60_000, intervalMs: 50 },
+      );
+      floorChecks.push({
+        what: floor.params
+          ? `${floor.name}: the measured Pod, before the namespace has parameters`
+          : `${floor.name}: the probe image (${FLOOR_PROBE_REGISTRY}/…)`,
+        expected: `denied by ${name}`,
+        got: `${denied.status}: ${shown(denied.message)}`,
+        pass: true,
+      });
+      if (floor.params) {
+        const { object } = first.generated;
+        const created = await raw.send('POST', parametersPath(floor.namespace), {
+          body: JSON.stringify({ ...object, metadata: { ...object.metadata, namespace: floor.namespace } }),
+          as: OPERATOR_USER,
+        });
+        if (created.status !== 201)
+          throw new Error(`${floor.name}: parameters refused: ${message(created.body.toString('utf8'))}`);
+      }
+      await eventually(
+        async () => {
+          const res = await createPod(api, floor.namespace, images, true);
+          if (res.status !== 201) throw new Error(`not yet admitted: ${res.status} ${res.message}`);
+        },
+        { timeoutMs: 60_000, intervalMs: 50 },
+      );
+    }
+
     log('2. checks: the policy decides as documented');
     const violating = first.repositories.flatMap((r) =>
       r.digests.filter((d) => !d.decision.admit).map((d) => `${r.repository}@${d.digest}`),
@@ -342,6 +448,21 @@ async function main(): Promise<number> {
         unverified(guardedRepository),
         null,
       ),
+      ...floorChecks,
+      // signwarden's policy does not match the floor namespaces, nor the floor policies the others.
+      ...(await Promise.all(
+        FLOORS.map((f) =>
+          check(
+            api,
+            `${f.name}: the never-verified digest`,
+            f.namespace,
+            unverified(guardedRepository),
+            null,
+          ),
+        ),
+      )),
+      await check(api, 'unenforced: the floor probe image', UNENFORCED, FLOOR_PROBE, null),
+      await check(api, 'deny-1k: the floor probe image', first.size.namespace, FLOOR_PROBE, null),
     ];
     // The guard: parameters written by anyone but the operator (here the cluster admin) are refused.
     const forged = await raw.send('POST', `${parametersPath(UNENFORCED)}?dryRun=All`, {
@@ -425,6 +546,17 @@ async function main(): Promise<number> {
         spelling: 'Docker Hub, short',
         images: short,
       },
+      ...FLOORS.map((f) => ({
+        name: f.name,
+        namespace: f.namespace,
+        label: null,
+        digests: f.params ? first.size.digests : null,
+        floor: f.params
+          ? `floor policy, reads its ${first.size.digests.toLocaleString('en')}-digest parameters`
+          : 'floor policy, no parameters',
+        spelling: 'repo@digest',
+        images,
+      })),
     ];
     const samples = arms.map(() => [] as number[]);
     const admitted = arms.map(() => 0);
@@ -450,16 +582,19 @@ async function main(): Promise<number> {
       p50: round(a.latencyMs.p50 / base.p50, 3),
       mean: round(a.latencyMs.mean / base.mean, 3),
     }));
-    const pairedDifferenceMs = measured.slice(1).map((a, j) => ({
-      arm: a.name,
-      median: round(
-        (() => {
-          const diffs = samples[j + 1]!.map((ms, n) => ms - samples[0]![n]!);
-          const sorted = diffs.sort((x, y) => x - y);
-          return sorted[Math.floor(sorted.length / 2)] ?? 0;
-        })(),
-      ),
-    }));
+    /** Median over rounds of arm i's time minus arm j's in the same round. */
+    const medianDifference = (i: number, j: number): number => {
+      const sorted = samples[i]!.map((ms, n) => ms - samples[j]![n]!).sort((x, y) => x - y);
+      return round(sorted[Math.floor(sorted.length / 2)] ?? 0);
+    };
+    const pairedDifferenceMs = measured
+      .slice(1)
+      .map((a, j) => ({ arm: a.name, median: medianDifference(j + 1, 0) }));
+    const floorIndex = measured.findIndex((a) => a.name === FLOOR_ARM);
+    const aboveFloorMs = measured
+      .map((a, i) => ({ arm: a.name, i }))
+      .filter(({ i }) => i > 0 && measured[i]!.floor === undefined)
+      .map(({ arm, i }) => ({ arm, median: medianDifference(i, floorIndex) }));
 
     const problems = [
       ...checks.filter((c) => !c.pass).map((c) => `${c.what}: expected ${c.expected}, got ${c.got}`),
@@ -478,6 +613,7 @@ async function main(): Promise<number> {
       arms: measured,
       ratios,
       pairedDifferenceMs,
+      aboveFloorMs,
       checks,
       correct: problems.length === 0,
       problems,
