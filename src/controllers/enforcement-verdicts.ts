@@ -1,6 +1,7 @@
 // The verdicts enforcement publishes, per repository, as the continuity controller last planned
 // them (one decision function for findings and admission). In memory: after a restart they are
-// rebuilt from the inventory, and the parameters are not rewritten until they have been (ready()).
+// rebuilt from the inventory (and the admitted digests retained from what was published), and the
+// parameters are not rewritten until they have been (ready()).
 import { isDeepStrictEqual } from 'node:util';
 import { nextRepositoryVerdicts } from '../core/enforcement/repository-verdicts.ts';
 import type { RepositoryVerdicts, VerdictInput } from '../core/enforcement/repository-verdicts.ts';
@@ -13,13 +14,30 @@ export class EnforcementVerdicts {
   /** Repositories whose latest plan saw the complete inventory, and nothing changed since. */
   private readonly complete = new Set<string>();
   private readonly listeners: (() => void)[] = [];
+  /** Admission times from the published parameters, until the repository's first plan. */
+  private readonly seeded = new Map<string, Record<string, number>>();
   private changes = 0;
+
+  /**
+   * Digests admitted in what was published before this process started (the parameters in the
+   * cluster), by repository: kept admitted as if admitted now, so that a restart does not forget a
+   * verified digest nothing uses at the moment (a rollback, a re-run Job).
+   */
+  seed(admitted: ReadonlyMap<string, readonly string[]>, now: number): void {
+    for (const [repository, digests] of admitted)
+      if (!this.byRepository.has(repository))
+        this.seeded.set(repository, Object.fromEntries(digests.map((d) => [d, now])));
+  }
 
   /** Takes the verdicts of one plan; `complete`: the plan saw the complete inventory. */
   update(input: VerdictInput, complete: boolean): void {
     if (complete) this.complete.add(input.repository);
     else this.complete.delete(input.repository);
-    const previous = this.byRepository.get(input.repository);
+    const seeded = this.seeded.get(input.repository);
+    this.seeded.delete(input.repository);
+    const previous =
+      this.byRepository.get(input.repository) ??
+      (seeded && { ...input, guarded: false, digests: [], admittedAt: seeded });
     const next = nextRepositoryVerdicts(previous, input);
     if (next) this.byRepository.set(input.repository, next);
     else this.byRepository.delete(input.repository);

@@ -20,6 +20,7 @@ import { parametersController, parametersInformers } from '../controllers/parame
 import { policyController, policyInformers } from '../controllers/policy-controller.ts';
 import { PolicyStatus } from '../controllers/policy-status.ts';
 import { DEFAULT_PARAMETERS_NAME } from '../core/enforcement/parameters.ts';
+import { publishedAdmitted } from '../core/enforcement/published-verdicts.ts';
 import { verdictInput } from '../core/enforcement/repository-verdicts.ts';
 import { ObjectApplier } from '../kube/object-applier.ts';
 import { DEFAULT_TAG_WATCH_OPTIONS, tagWatcher } from '../controllers/tag-watcher.ts';
@@ -249,6 +250,9 @@ export async function run(config: RunConfig): Promise<number> {
   const startControllers = () => {
     leading = true;
     metrics.leader.set(1);
+    // What was published before keeps its verified digests (the informers have listed by now).
+    if (enforcing)
+      verdicts.seed(publishedAdmitted(parameterSources.parameters.list().map((p) => p.spec)), Date.now());
     for (const c of controllers)
       c.start({ workers: config.workers, backoff: RETRY_BACKOFF, metrics, logger });
   };

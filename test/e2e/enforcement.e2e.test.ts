@@ -371,7 +371,27 @@ describe('enforcement', () => {
     await admitted(ns.deny, 'api-unsigned', apiUnsigned);
   });
 
-  it('keeps enforcing while the operator is stopped, and a restart rewrites nothing', async () => {
+  it('keeps enforcing while the operator is stopped, and a restart rewrites nothing and forgets no verified digest', async () => {
+    // A verified digest nothing uses any more (the rollout's, once its Deployment is gone) stays
+    // admitted, across the restart too: a rollback must not wait for it to be verified again.
+    const rolledOut = (
+      await kubectl([
+        'get',
+        'deployment',
+        'rollout',
+        '-n',
+        ns.deny,
+        '-o',
+        'jsonpath={.spec.template.spec.containers[0].image}',
+      ])
+    ).stdout;
+    expect((await kubectl(['delete', 'deployment', 'rollout', '-n', ns.deny])).code).toBe(0);
+    await eventually(async () => {
+      const pods = await kubectlItems<{ spec: { containers: { image: string }[] } }>('pods', ns.deny);
+      expect(pods.filter((p) => p.spec.containers[0]?.image === rolledOut)).toEqual([]);
+    }, WAIT);
+    const retained = rolledOut.split('@')[1]!;
+    await published(ns.deny, 'api', 'digests', retained, '+');
     expect(await op.stop()).toBe(0);
     await admitted(ns.deny, 'api-while-down', api);
     const unseen = await pushRandomImage(host, repo('api'));
@@ -388,5 +408,7 @@ describe('enforcement', () => {
     }, WAIT);
     const metrics = (await op.get('/metrics')).body;
     expect(metrics).not.toMatch(/signwarden_enforcement_parameter_writes_total\{result="applied"\} [1-9]/);
+    await published(ns.deny, 'api', 'digests', retained, '+');
+    await admitted(ns.deny, 'rollback', rolledOut);
   });
 });
