@@ -105,3 +105,32 @@ export function kubeconfigTls(kubeconfigPath: string): {
     },
   };
 }
+
+/** A line on stderr: progress, apart from the results on stdout. */
+export const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+export interface BenchRun {
+  /** Date.now() at the start. */
+  started: number;
+  date: Date;
+  /** The results files' stamp. */
+  stamp: string;
+  loadAtStart: number;
+  resultsDir: string;
+}
+
+/**
+ * Starts a bench's clock and its watchdog: past `timeoutSeconds` it gives up with exit code 2, after
+ * `onTimeout` (what the harness started goes with the process).
+ */
+export function startBench(name: string, timeoutSeconds: number, onTimeout?: () => void): BenchRun {
+  const started = Date.now();
+  const loadAtStart = loadNow();
+  setTimeout(() => {
+    log(`bench: ${name} not done within ${timeoutSeconds} s, giving up`);
+    onTimeout?.();
+    process.exit(2);
+  }, timeoutSeconds * 1000).unref();
+  const date = new Date();
+  return { started, date, stamp: fileStamp(date), loadAtStart, resultsDir: resultsDirectory() };
+}

@@ -2,7 +2,7 @@
 // printed (docs/performance.md keeps a copy of them).
 import { percentile } from './plan.ts';
 import type { Target } from './report.ts';
-import { table } from './report.ts';
+import { table, targetsTable } from './report.ts';
 import type { Machine } from './common.ts';
 
 /** One unsigned digest deployed into an established repository, timed from the Deployment's patch. */
@@ -178,12 +178,7 @@ export function markdown(r: ContinuityResult): string {
       ` Operator flags: \`${r.settings.operatorFlags.join(' ')}\`.`,
   );
   out.push('');
-  out.push(
-    table(
-      ['figure', 'value', 'target', ''],
-      r.targets.map((t) => [t.figure, t.value, t.target, t.pass ? 'PASS' : 'MISS']),
-    ),
-  );
+  out.push(targetsTable(r.targets));
   out.push('');
 
   const d = r.detection;

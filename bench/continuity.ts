@@ -42,7 +42,7 @@ import type { Image } from '../test/e2e/harness/signing/publish.ts';
 import { publishBundle, pushRandomImage } from '../test/e2e/harness/signing/publish.ts';
 import { createTestSigstore } from '../test/e2e/harness/signing/test-sigstore.ts';
 import type { TestSigstore } from '../test/e2e/harness/signing/test-sigstore.ts';
-import { fileStamp, git, loadNow, machine, resultsDirectory, setting, writeResults } from './common.ts';
+import { git, log, machine, setting, startBench, writeResults } from './common.ts';
 import type { ContinuityResult, Detection, Pass } from './continuity-report.ts';
 import { markdown, summary, targetsOf } from './continuity-report.ts';
 import type { KubeApi } from './kube-api.ts';
@@ -68,7 +68,6 @@ const ESTABLISH_AFTER = '3s';
 const CREATE_CONCURRENCY = 16;
 const DETECTION_TIMEOUT_MS = 30_000;
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
 const round = (n: number, digits = 0): number => Math.round(n * 10 ** digits) / 10 ** digits;
 const median = (values: number[]): number => summary(values).p50;
 
@@ -753,16 +752,7 @@ async function restart(
 // ---- main ----
 
 async function main(): Promise<number> {
-  const started = Date.now();
-  const loadAtStart = loadNow();
-  const watchdog = setTimeout(() => {
-    log(`bench: continuity not done within ${TIMEOUT_SECONDS} s, giving up`);
-    process.exit(2); // the operator, control plane and registry go with this process (harness cleanup)
-  }, TIMEOUT_SECONDS * 1000);
-  watchdog.unref();
-  const date = new Date();
-  const stamp = fileStamp(date);
-  const resultsDir = resultsDirectory();
+  const { started, date, stamp, loadAtStart, resultsDir } = startBench('continuity', TIMEOUT_SECONDS);
   const bin = await binaries();
 
   log('continuity: starting a control plane, a registry and the test Sigstore (loopback)');

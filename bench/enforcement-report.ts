@@ -2,7 +2,8 @@
 // printed (docs/performance.md keeps a copy of them).
 import type { Machine } from './common.ts';
 import { percentile } from './plan.ts';
-import { table } from './report.ts';
+import type { Target } from './report.ts';
+import { table, targetsTable } from './report.ts';
 
 /** GOAL of issue 5: Pod creation with enforcement at most 10 % slower than without. */
 export const RATIO_GOAL = 1.1;
@@ -58,14 +59,6 @@ export interface ParametersFigures {
   /** The object as the API server returns it, managedFields included (etcd stores custom resources as JSON). */
   storedJsonBytes: number | null;
   managedFieldsJsonBytes: number | null;
-}
-
-/** A figure against its goal; a miss is reported, not a failure of the bench. */
-export interface Target {
-  figure: string;
-  value: number | string;
-  target: string;
-  pass: boolean;
 }
 
 export interface Check {
@@ -175,10 +168,7 @@ export function markdown(r: EnforcementResult): string {
         ? ' (**more than the CPUs before the bench started: other work shared the machine**).'
         : '.'),
     '',
-    table(
-      ['figure', 'value', 'target', ''],
-      r.targets.map((t) => [t.figure, t.value, t.target, t.pass ? 'PASS' : 'MISS']),
-    ),
+    targetsTable(r.targets),
     '',
     ...floorLines(r),
     table(

@@ -27,7 +27,7 @@ import { startControlPlane } from '../test/e2e/harness/control-plane.ts';
 import { installCrds } from '../test/e2e/harness/crds.ts';
 import { runKubectl } from '../test/e2e/harness/kubectl.ts';
 import { eventually } from '../test/e2e/harness/poll.ts';
-import { fileStamp, git, loadNow, machine, resultsDirectory, setting, writeResults } from './common.ts';
+import { git, log, machine, setting, startBench, writeResults } from './common.ts';
 import type { RawClient } from './enforcement-client.ts';
 import { rawClient } from './enforcement-client.ts';
 import {
@@ -87,7 +87,6 @@ const parametersPath = (namespace: string) =>
 /** generateParameters is timed as the median of this many runs. */
 const GENERATE_RUNS = 5;
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
 const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
 /** The message of a Status the API server answered with, else the body itself. */
 const message = (body: string): string => {
@@ -323,16 +322,7 @@ function measuredImages(published: Published[]): Images {
 // ---- main ----
 
 async function main(): Promise<number> {
-  const started = Date.now();
-  const loadAtStart = loadNow();
-  const watchdog = setTimeout(() => {
-    log(`bench: enforcement not done within ${TIMEOUT_SECONDS} s, giving up`);
-    process.exit(2); // the control plane goes with this process (harness cleanup)
-  }, TIMEOUT_SECONDS * 1000);
-  watchdog.unref();
-  const date = new Date();
-  const stamp = fileStamp(date);
-  const resultsDir = resultsDirectory();
+  const { started, date, stamp, loadAtStart, resultsDir } = startBench('enforcement', TIMEOUT_SECONDS);
   const bin = await binaries();
 
   log('enforcement: starting a control plane (loopback)');

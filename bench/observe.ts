@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { binaries } from '../test/e2e/harness/binaries.ts';
 import { startRegistry } from '../test/e2e/harness/registry.ts';
-import { fileStamp, git, loadNow, machine, resultsDirectory, root, setting, writeResults } from './common.ts';
+import { git, log, machine, root, setting, startBench, writeResults } from './common.ts';
 import { compareWithCosign } from './cosign-compare.ts';
 import type { Kind, Maker, Plan, PlannedDigest } from './plan.ts';
 import { seededRandom, shuffle } from './plan.ts';
@@ -35,8 +35,6 @@ const COSIGN_SIGNED = setting('BENCH_COSIGN_SIGNED', 20);
 const CONCURRENCY = setting('BENCH_CONCURRENCY', 16);
 const TIMEOUT_SECONDS = setting('BENCH_TIMEOUT_SECONDS', 900);
 const SEED = 20_260_101;
-
-const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /**
  * The cosign sample: as many of each signed kind (keyless and key, legacy and bundle), the key-signed
@@ -89,18 +87,9 @@ const count = <K extends string>(keys: K[]): Partial<Record<K, number>> => {
 };
 
 async function main(): Promise<number> {
-  const started = Date.now();
-  const loadAtStart = loadNow();
-  const watchdog = setTimeout(() => {
-    log(`bench: not done within ${TIMEOUT_SECONDS} s, giving up`);
-    sweeping?.kill('SIGKILL');
-    process.exit(2); // the registry and temporary directories go with this process (harness cleanup)
-  }, TIMEOUT_SECONDS * 1000);
-  watchdog.unref();
-
-  const date = new Date();
-  const stamp = fileStamp(date);
-  const resultsDir = resultsDirectory();
+  const { started, date, stamp, loadAtStart, resultsDir } = startBench('observe', TIMEOUT_SECONDS, () =>
+    sweeping?.kill('SIGKILL'),
+  );
   const bin = await binaries();
   log('starting a registry (distribution, loopback, no referrers API)');
   const registry = await startRegistry();

@@ -24,6 +24,7 @@ import { KINDS } from './plan.ts';
 import type { ProfileSummary } from './profile.ts';
 import { summarise } from './profile.ts';
 import { percentile, processCpuSeconds } from './plan.ts';
+import { log } from './common.ts';
 
 export interface PhaseResult {
   name: string;
@@ -312,7 +313,6 @@ async function main(): Promise<void> {
   const all = plan.digests;
   const sample = plan.sample.map((i) => all[i]!);
   const c = plan.concurrency;
-  const log = (line: string) => process.stderr.write(`${line}\n`);
   const phases: PhaseResult[] = [];
   const say = (p: PhaseResult) => {
     phases.push(p);
