@@ -1,7 +1,6 @@
 // Edge cases of bundle verification and failure classification that the shared fixtures do not
 // carry; the fixtures themselves run in test/unit/sigstore-fixtures.test.ts.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { bundleFromJSON } from '@sigstore/bundle';
 import { VerificationError } from '@sigstore/verify';
 import { describe, expect, it } from 'vitest';
@@ -16,9 +15,9 @@ import { parsePublicKey } from './public-key.ts';
 import type { TrustedKey } from './public-key.ts';
 import { parseTrustedRoot, publicGoodTrustRoot } from './trusted-root.ts';
 import type { TrustRoot } from './trusted-root.ts';
+import { sigstoreFixture } from '../../test/shared-fixtures.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/sigstore/', import.meta.url));
-const read = (path: string): string => readFileSync(FIXTURES + path, 'utf8');
+const read = (path: string): string => readFileSync(sigstoreFixture(path), 'utf8');
 /** The parts of a serialized bundle the tests below change. */
 interface Json {
   mediaType: string;
@@ -37,7 +36,7 @@ const bundleJson = (id: string): Json => JSON.parse(read(`bundles/${id}/bundle.s
 const firstEntry = (bundle: Json) => bundle.verificationMaterial.tlogEntries[0]!;
 
 const trust = publicGoodTrustRoot();
-const A_TXT = readFileSync(`${FIXTURES}artifacts/a.txt`);
+const A_TXT = readFileSync(sigstoreFixture('artifacts/a.txt'));
 const A_TXT_SHA256 = digestOf(A_TXT, 'sha256');
 const OTHER = parseDigest(`sha256:${'0'.repeat(64)}`) as ArtifactDigest;
 const managedKey = parsePublicKey(read('bundles/C-conformance-managed-key-happy-path/key.pub')) as TrustedKey;

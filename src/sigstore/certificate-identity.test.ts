@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { X509Certificate } from '@sigstore/core';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,13 +8,13 @@ import {
   keylessSigner,
 } from './certificate-identity.ts';
 import type { CertificateIdentity } from './certificate-identity.ts';
+import { sigstoreFixture } from '../../test/shared-fixtures.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/sigstore/', import.meta.url));
 const GITHUB = 'https://token.actions.githubusercontent.com';
 
 /** The leaf certificate of a fixture bundle (or of a JSON line of one). */
 function bundleLeaf(path: string, line?: number): X509Certificate {
-  let text = readFileSync(FIXTURES + path, 'utf8');
+  let text = readFileSync(sigstoreFixture(path), 'utf8');
   if (line !== undefined) text = text.split('\n')[line] ?? '';
   const material = (
     JSON.parse(text) as {
@@ -31,7 +30,9 @@ function bundleLeaf(path: string, line?: number): X509Certificate {
 }
 
 function legacyLeaf(caseDir: string): X509Certificate {
-  const manifest = JSON.parse(readFileSync(`${FIXTURES}cosign-legacy/${caseDir}/signature.json`, 'utf8')) as {
+  const manifest = JSON.parse(
+    readFileSync(sigstoreFixture(`cosign-legacy/${caseDir}/signature.json`), 'utf8'),
+  ) as {
     layers: { annotations: Record<string, string> }[];
   };
   return X509Certificate.parse(manifest.layers[0]?.annotations['dev.sigstore.cosign/certificate'] ?? '');

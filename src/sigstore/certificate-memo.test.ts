@@ -1,16 +1,15 @@
 // The internals of @sigstore/core that certificate-memo.ts relies on, and that memoizing changes
 // nothing the library computes.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { X509Certificate } from '@sigstore/core';
 import { describe, expect, it } from 'vitest';
 import { memoizeCertificate, memoizeTrustMaterial } from './certificate-memo.ts';
 import { parseTrustedRoot, publicGoodTrustRoot } from './trusted-root.ts';
 import type { TrustRoot } from './trusted-root.ts';
+import { sigstoreFixture } from '../../test/shared-fixtures.ts';
 
-const ROOTS = fileURLToPath(new URL('../../../shared/fixtures/sigstore/trusted-roots/', import.meta.url));
 const staging = parseTrustedRoot(
-  readFileSync(`${ROOTS}staging.trusted_root.json`, 'utf8'),
+  readFileSync(sigstoreFixture('trusted-roots/staging.trusted_root.json'), 'utf8'),
   'staging',
 ) as TrustRoot;
 const publicGood = publicGoodTrustRoot();

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { bundleFromJSON } from '@sigstore/bundle';
 import { X509Certificate } from '@sigstore/core';
 import { describe, expect, it } from 'vitest';
@@ -19,8 +18,7 @@ import { parsePublicKey } from './public-key.ts';
 import type { TrustedKey } from './public-key.ts';
 import { parseTrustedRoot, publicGoodTrustRoot } from './trusted-root.ts';
 import type { TrustRoot } from './trusted-root.ts';
-
-const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/sigstore/', import.meta.url));
+import { sigstoreFixture } from '../../test/shared-fixtures.ts';
 
 interface Fixture {
   layers: LegacySignatureLayer[];
@@ -28,23 +26,25 @@ interface Fixture {
 }
 
 function fixture(caseDir: string): Fixture {
-  const manifest = JSON.parse(readFileSync(`${FIXTURES}cosign-legacy/${caseDir}/signature.json`, 'utf8')) as {
+  const manifest = JSON.parse(
+    readFileSync(sigstoreFixture(`cosign-legacy/${caseDir}/signature.json`), 'utf8'),
+  ) as {
     layers: (LegacySignatureLayer & { payloadFile: string })[];
   };
   return {
     layers: manifest.layers,
     payloads: manifest.layers.map((l) =>
-      readFileSync(`${FIXTURES}cosign-legacy/${caseDir}/${l.payloadFile}`),
+      readFileSync(sigstoreFixture(`cosign-legacy/${caseDir}/${l.payloadFile}`)),
     ),
   };
 }
 
 const digest = (text: string): ArtifactDigest => parseDigest(text) as ArtifactDigest;
 const key = (file: string): TrustedKey =>
-  parsePublicKey(readFileSync(`${FIXTURES}keys/${file}`, 'utf8')) as TrustedKey;
+  parsePublicKey(readFileSync(sigstoreFixture(`keys/${file}`), 'utf8')) as TrustedKey;
 const staging = (): TrustRoot =>
   parseTrustedRoot(
-    readFileSync(`${FIXTURES}trusted-roots/staging.trusted_root.json`, 'utf8'),
+    readFileSync(sigstoreFixture('trusted-roots/staging.trusted_root.json'), 'utf8'),
     'staging',
   ) as TrustRoot;
 
@@ -64,7 +64,7 @@ interface RekorEntryBody {
 }
 const REKOR_ENTRY = Object.values(
   JSON.parse(
-    readFileSync(`${FIXTURES}rekor/E-rekor-v1-entry-hashedrekord-production.json`, 'utf8'),
+    readFileSync(sigstoreFixture('rekor/E-rekor-v1-entry-hashedrekord-production.json'), 'utf8'),
   ) as Record<string, { body: string; integratedTime: number; logID: string; logIndex: number }>,
 )[0]!;
 const REKOR_BODY = JSON.parse(Buffer.from(REKOR_ENTRY.body, 'base64').toString('utf8')) as RekorEntryBody;
@@ -368,7 +368,7 @@ describe('verifyLegacySignature', () => {
     const swappedKeyBody = (): string => {
       const body = structuredClone(REKOR_BODY);
       body.spec.signature.publicKey.content = Buffer.from(
-        readFileSync(`${FIXTURES}keys/connaisseur-bob.pub`),
+        readFileSync(sigstoreFixture('keys/connaisseur-bob.pub')),
       ).toString('base64');
       return Buffer.from(JSON.stringify(body)).toString('base64');
     };

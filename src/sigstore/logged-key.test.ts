@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { bundleFromJSON } from '@sigstore/bundle';
 import { describe, expect, it } from 'vitest';
 import { loggedKeys, recordedPublicKey } from './logged-key.ts';
@@ -7,9 +6,9 @@ import { parsePublicKey } from './public-key.ts';
 import type { TrustedKey } from './public-key.ts';
 import { parseTrustedRoot, publicGoodTrustRoot } from './trusted-root.ts';
 import type { TrustRoot } from './trusted-root.ts';
+import { sigstoreFixture } from '../../test/shared-fixtures.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/sigstore/', import.meta.url));
-const read = (path: string): string => readFileSync(FIXTURES + path, 'utf8');
+const read = (path: string): string => readFileSync(sigstoreFixture(path), 'utf8');
 const trust = publicGoodTrustRoot();
 const managedKey = parsePublicKey(read('bundles/C-conformance-managed-key-happy-path/key.pub')) as TrustedKey;
 

@@ -1,15 +1,13 @@
 import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { formatDigest, parseDigest } from './artifact-digest.ts';
 import { hintNames, parsePublicKey } from './public-key.ts';
 import type { TrustedKey } from './public-key.ts';
-
-const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/sigstore/', import.meta.url));
+import { sigstoreFixture } from '../../test/shared-fixtures.ts';
 
 describe('parsePublicKey', () => {
-  const pem = readFileSync(`${FIXTURES}bundles/C-conformance-managed-key-happy-path/key.pub`, 'utf8');
+  const pem = readFileSync(sigstoreFixture('bundles/C-conformance-managed-key-happy-path/key.pub'), 'utf8');
 
   it('fingerprints the SubjectPublicKeyInfo DER', () => {
     const key = parsePublicKey(pem) as TrustedKey;

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { defaultThresholds, parseTrustedRoot, publicGoodTrustRoot } from './trusted-root.ts';
 import type { TrustRoot } from './trusted-root.ts';
+import { sigstoreFixture } from '../../test/shared-fixtures.ts';
 
-const ROOTS = fileURLToPath(new URL('../../../shared/fixtures/sigstore/trusted-roots/', import.meta.url));
-const read = (file: string): string => readFileSync(ROOTS + file, 'utf8');
+const read = (file: string): string => readFileSync(sigstoreFixture(`trusted-roots/${file}`), 'utf8');
 const parse = (file: string): TrustRoot => {
   const root = parseTrustedRoot(read(file), file);
   if ('error' in root) throw new Error(root.error);
@@ -88,12 +87,7 @@ describe('parseTrustedRoot', () => {
   it('accepts roots without logs and with null fields', () => {
     expect(parse('github.trusted_root.json').material.tlogs).toEqual([]);
     const trustRootWithNulls = readFileSync(
-      fileURLToPath(
-        new URL(
-          '../../../shared/fixtures/sigstore/bundles/C-conformance-trust-root-tlog-validity-end-inclusive/trusted_root.json',
-          import.meta.url,
-        ),
-      ),
+      sigstoreFixture('bundles/C-conformance-trust-root-tlog-validity-end-inclusive/trusted_root.json'),
       'utf8',
     );
     expect(parseTrustedRoot(trustRootWithNulls, 'custom')).not.toHaveProperty('error');

@@ -30,6 +30,19 @@ const apply = async (objects: unknown[]) => {
   });
   expect(got.code, got.stderr).toBe(0);
 };
+/** A field of the PolicyReady condition of the enforced namespace's parameters. */
+const policyReady = async (field: 'status' | 'reason') =>
+  (
+    await kubectl([
+      'get',
+      'swparams',
+      'signwarden-enforcement',
+      '-n',
+      enforced,
+      '-o',
+      `jsonpath={.status.conditions[?(@.type=="PolicyReady")].${field}}`,
+    ])
+  ).stdout;
 const metric = async (op: OperatorProcess, pattern: RegExp) =>
   pattern.exec((await op.get('/metrics')).body)?.[1];
 
@@ -107,16 +120,7 @@ describe('--enforcement=parameters', () => {
     // A namespace labelled meanwhile gets its parameters, whose status says the policy is missing.
     expect((await kubectl(['label', 'namespace', enforced, 'signwarden.dev/enforcement=deny'])).code).toBe(0);
     await eventually(async () => {
-      const ready = await kubectl([
-        'get',
-        'swparams',
-        'signwarden-enforcement',
-        '-n',
-        enforced,
-        '-o',
-        'jsonpath={.status.conditions[?(@.type=="PolicyReady")].reason}',
-      ]);
-      expect(ready.stdout).toBe('EnforcementPolicyMissing');
+      expect(await policyReady('reason')).toBe('EnforcementPolicyMissing');
     }, WAIT);
     const policies = await kubectl([
       'get',
@@ -140,16 +144,7 @@ describe('--enforcement=parameters', () => {
       expect(await metric(op!, /^signwarden_enforcement_policy_ready (\d+)$/m)).toBe('1');
     }, WAIT);
     await eventually(async () => {
-      const ready = await kubectl([
-        'get',
-        'swparams',
-        'signwarden-enforcement',
-        '-n',
-        enforced,
-        '-o',
-        'jsonpath={.status.conditions[?(@.type=="PolicyReady")].status}',
-      ]);
-      expect(ready.stdout).toBe('True');
+      expect(await policyReady('status')).toBe('True');
       const bytes = await metric(
         op!,
         new RegExp(`^signwarden_enforcement_parameter_bytes\\{namespace="${enforced}"\\} (\\d+)$`, 'm'),

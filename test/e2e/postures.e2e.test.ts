@@ -5,8 +5,6 @@
 // signature-only mirrors under their real digests.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { VerifiedSigner } from '../../src/core/observation.ts';
 import { judgeDigest } from '../../src/observe/judge-digest.ts';
@@ -34,6 +32,7 @@ import {
   withFlippedSignature,
 } from './harness/signing/test-sigstore.ts';
 import { githubIssuer, releaseSigner, releaseWorkflow } from './harness/signing/release-signer.ts';
+import { sigstoreFixture } from '../shared-fixtures.ts';
 
 const host = inject('registryHost');
 const run = randomBytes(4).toString('hex');
@@ -378,8 +377,7 @@ describe('signatures in another repository (COSIGN_REPOSITORY)', () => {
 
 // The shared fixtures: real public-good legacy cosign signatures (and key-signed ones), published
 // under the real digest's `.sig` tag in a repository of their own, without the image itself.
-const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/sigstore/', import.meta.url));
-const fixture = (path: string): string => join(FIXTURES, path);
+const fixture = sigstoreFixture;
 
 interface LegacyCase {
   id: string;

@@ -5,8 +5,6 @@
 // test/e2e/postures.e2e.test.ts does the same against the real registry, through judgeDigest.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InspectReport } from '../../src/cli/inspect.ts';
 import { inspectCommand } from '../../src/cli/inspect.ts';
@@ -15,9 +13,9 @@ import { mediaTypes } from '../../src/registry/media-types.ts';
 import { parsePublicKey } from '../../src/sigstore/public-key.ts';
 import type { HostileRegistry, Routes } from './registry/hostile-registry.ts';
 import { send, startHostileRegistry } from './registry/hostile-registry.ts';
+import { sigstoreFixture } from '../shared-fixtures.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/sigstore/', import.meta.url));
-const fixture = (path: string): string => join(FIXTURES, path);
+const fixture = sigstoreFixture;
 
 interface LegacyCase {
   id: string;

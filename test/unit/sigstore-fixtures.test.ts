@@ -5,7 +5,6 @@ import { createHash, createPublicKey } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyBundleCommand } from '../../src/cli/verify-bundle.ts';
 import { parseDigest } from '../../src/sigstore/artifact-digest.ts';
@@ -23,9 +22,9 @@ import type { TrustedKey } from '../../src/sigstore/public-key.ts';
 import { defaultThresholds, parseTrustedRoot } from '../../src/sigstore/trusted-root.ts';
 import type { TrustRoot } from '../../src/sigstore/trusted-root.ts';
 import type { VerificationResult } from '../../src/sigstore/verification-result.ts';
+import { sigstoreFixture } from '../shared-fixtures.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/sigstore/', import.meta.url));
-const fixture = (path: string): string => join(FIXTURES, path);
+const fixture = sigstoreFixture;
 
 interface FixtureCase {
   id: string;

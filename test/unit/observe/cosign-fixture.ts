@@ -3,15 +3,13 @@
 // each layer's payload blob. Only the signatures: the image manifest itself is not there.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { digestOf } from '../../../src/registry/digest.ts';
 import { mediaTypes } from '../../../src/registry/media-types.ts';
 import { legacySignatureTag } from '../../../src/registry/names.ts';
 import type { Descriptor } from '../../../src/registry/schemas.ts';
 import type { Handler, Routes } from '../registry/hostile-registry.ts';
 import { send } from '../registry/hostile-registry.ts';
-
-const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/sigstore/', import.meta.url));
+import { sigstoreFixture } from '../../shared-fixtures.ts';
 
 interface FixtureCase {
   id: string;
@@ -40,12 +38,12 @@ export interface LegacyFixture {
 }
 
 export function legacyFixture(id: string): LegacyFixture {
-  const { cases } = JSON.parse(readFileSync(join(FIXTURES, 'cases.json'), 'utf8')) as {
+  const { cases } = JSON.parse(readFileSync(sigstoreFixture('cases.json'), 'utf8')) as {
     cases: FixtureCase[];
   };
   const found = cases.find((c) => c.id === id);
   if (!found?.imageUnderTest || !found.signer) throw new Error(`${id}: not a legacy cosign case`);
-  const dir = join(FIXTURES, found.path);
+  const dir = sigstoreFixture(found.path);
   const signature = JSON.parse(readFileSync(join(dir, 'signature.json'), 'utf8')) as SignatureFile;
   const layers = signature.layers.map(({ payloadFile, ...descriptor }) => ({
     descriptor,
