@@ -6,6 +6,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { nextRepositoryVerdicts } from '../core/enforcement/repository-verdicts.ts';
 import type { RepositoryVerdicts, VerdictInput } from '../core/enforcement/repository-verdicts.ts';
 
+/** Changes come in bursts (a start plans every repository): listeners hear of a burst once. */
+const SETTLE_MS = 200;
+
 /** Compared without the admission times, which move on every plan. */
 const published = (v: RepositoryVerdicts | undefined) => v && { ...v, admittedAt: undefined };
 
@@ -17,6 +20,7 @@ export class EnforcementVerdicts {
   /** Admission times from the published parameters, until the repository's first plan. */
   private readonly seeded = new Map<string, Record<string, number>>();
   private changes = 0;
+  private settle: NodeJS.Timeout | undefined;
 
   /**
    * Digests admitted in what was published before this process started (the parameters in the
@@ -43,7 +47,10 @@ export class EnforcementVerdicts {
     else this.byRepository.delete(input.repository);
     if (isDeepStrictEqual(published(previous), published(next))) return;
     this.changes++;
-    for (const listener of this.listeners) listener();
+    this.settle ??= setTimeout(() => {
+      this.settle = undefined;
+      for (const listener of this.listeners) listener();
+    }, SETTLE_MS).unref();
   }
 
   /** The repository's use changed: its verdicts wait for the next plan. */
@@ -51,7 +58,7 @@ export class EnforcementVerdicts {
     this.complete.delete(repository);
   }
 
-  /** Calls `listener` whenever what would be published changes. */
+  /** Calls `listener` once what would be published has changed (once per burst of changes). */
   onChange(listener: () => void): void {
     this.listeners.push(listener);
   }

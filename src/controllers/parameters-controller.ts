@@ -35,8 +35,6 @@ import type { EnforcementVerdicts } from './enforcement-verdicts.ts';
 
 /** While the verdicts are being rebuilt after a start, look again this soon. */
 const NOT_READY_RETRY_MS = 1_000;
-/** Verdict changes come in bursts (a sweep): namespaces are regenerated once per burst. */
-const SETTLE_MS = 200;
 
 export interface ParametersDeps {
   objects: ObjectApplier;
@@ -201,12 +199,8 @@ export function parametersController(deps: ParametersDeps): Controller {
       p.metadata?.name === deps.parametersName ? [p.metadata.namespace ?? ''] : [],
     );
 
-  let settle: NodeJS.Timeout | undefined;
   const enqueueEnforced = () => {
-    settle ??= setTimeout(() => {
-      settle = undefined;
-      for (const ns of deps.namespaces.list()) if (enforced(ns)) controller.enqueue(ns.metadata?.name ?? '');
-    }, SETTLE_MS).unref();
+    for (const ns of deps.namespaces.list()) if (enforced(ns)) controller.enqueue(ns.metadata?.name ?? '');
   };
   verdicts.onChange(enqueueEnforced);
   deps.policy.onChange(enqueueEnforced);

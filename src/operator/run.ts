@@ -121,15 +121,19 @@ export async function run(config: RunConfig): Promise<number> {
   const baselines = customResourceInformer(deps, signingBaselineKind);
   const findings = customResourceInformer(deps, driftFindingKind);
   const workloads = inventoryInformers(kubeConfig, deps);
-  const enforcing = config.enforcement !== 'off';
-  const parameterSources = parametersInformers(kubeConfig, deps);
-  const policySources = policyInformers(kubeConfig, deps);
+  // Built only when enforcing: an informer reports itself unsynced in the metrics from the start.
+  const enforcing =
+    config.enforcement === 'off'
+      ? undefined
+      : { parameters: parametersInformers(kubeConfig, deps), policy: policyInformers(kubeConfig, deps) };
   const informers = [
     pins,
     baselines,
     findings,
     ...workloads.values(),
-    ...(enforcing ? [parameterSources.namespaces, parameterSources.parameters, ...policySources] : []),
+    ...(enforcing
+      ? [enforcing.parameters.namespaces, enforcing.parameters.parameters, ...enforcing.policy]
+      : []),
   ];
   const inventoryComplete = () =>
     inventory.completeFor(() =>
@@ -212,7 +216,7 @@ export async function run(config: RunConfig): Promise<number> {
         events,
         logger: logger.child({ controller: 'enforcement-parameters' }),
         metrics: enforcementMetrics,
-        ...parameterSources,
+        ...enforcing.parameters,
         verdicts,
         // After a start: every workload judged again, every repository planned from that, and
         // every guarded repository's tags listed once (or tried), before anything is rewritten.
@@ -229,7 +233,7 @@ export async function run(config: RunConfig): Promise<number> {
         events,
         logger: logger.child({ controller: 'enforcement-policy' }),
         metrics: enforcementMetrics,
-        informers: policySources,
+        informers: enforcing.policy,
         mode: config.enforcement === 'manage' ? 'manage' : 'parameters',
         options: policyOptions,
         status: policyStatus,
@@ -252,7 +256,7 @@ export async function run(config: RunConfig): Promise<number> {
     metrics.leader.set(1);
     // What was published before keeps its verified digests (the informers have listed by now).
     if (enforcing)
-      verdicts.seed(publishedAdmitted(parameterSources.parameters.list().map((p) => p.spec)), Date.now());
+      verdicts.seed(publishedAdmitted(enforcing.parameters.parameters.list().map((p) => p.spec)), Date.now());
     for (const c of controllers)
       c.start({ workers: config.workers, backoff: RETRY_BACKOFF, metrics, logger });
   };

@@ -10,7 +10,7 @@ import type { EnforcementParametersSpec } from '../../src/api/enforcement-parame
 import { generateParameters } from '../../src/core/enforcement/parameters.ts';
 import { installCrds } from './harness/crds.ts';
 import { kubectl, kubectlItems } from './harness/kubectl.ts';
-import { startOperator } from './harness/operator-process.ts';
+import { operatorReady, startOperator } from './harness/operator-process.ts';
 import type { OperatorProcess } from './harness/operator-process.ts';
 import { eventually } from './harness/poll.ts';
 import type { Image } from './harness/signing/publish.ts';
@@ -69,9 +69,7 @@ describe('enforcement', () => {
         '--tag-watch-interval=1s',
       ],
     });
-    await eventually(async () => {
-      expect(JSON.parse((await started.get('/readyz')).body)).toMatchObject({ ready: true });
-    }, WAIT);
+    await operatorReady(started);
     return started;
   };
   const signed = async (name: string, signer: Signer) => {
