@@ -83,7 +83,7 @@ export interface EnforcementResult {
   ratios: { arm: string; p50: number; mean: number }[];
   /** Median over rounds of (enforced − unenforced) of the same round, ms. */
   pairedDifferenceMs: { arm: string; median: number }[];
-  /** Median over rounds of (signwarden's arm − floor-params) of the same round, ms: what the policy adds to the floor. */
+  /** Median over rounds of (signwarden's arm − floor-match) of the same round, ms: what the policy adds to the floor. */
   aboveFloorMs: { arm: string; median: number }[];
   checks: Check[];
   targets: Target[];
@@ -106,7 +106,7 @@ export function latency(values: readonly number[]): Latency {
 }
 
 /** The floor arm with parameters, the figure the goal is read against. */
-export const FLOOR_ARM = 'floor-params';
+export const FLOOR_ARM = 'floor-match';
 
 export function targetsOf(r: Pick<EnforcementResult, 'ratios' | 'parameters' | 'arms'>): Target[] {
   const floors = new Set(r.arms.filter((a) => a.floor !== undefined).map((a) => a.name));
@@ -143,8 +143,8 @@ function floorLines(r: EnforcementResult): string[] {
   if (floor === undefined) return [];
   const others = r.arms.filter((a) => a.floor !== undefined && a.name !== FLOOR_ARM);
   return [
-    `a policy that only reads its parameters: ratio ${floor.p50} (p50; mean ${floor.mean}) ` +
-      `(the floor of this design on this machine)`,
+    `a policy whose match condition reads its parameters and the images: ratio ${floor.p50} ` +
+      `(p50; mean ${floor.mean}) (the floor of any policy that looks at a Pod's images, on this machine)`,
     ...others.map((a) => {
       const x = ratio(a.name);
       return `${a.name} (${a.floor ?? ''}): ratio ${x?.p50} (p50; mean ${x?.mean})`;

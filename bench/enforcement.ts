@@ -7,8 +7,10 @@
 //  2. Pod-create latency (POST → 201) in an unlabelled namespace and in `deny` namespaces with the
 //     1,000- and 10,000-digest parameters, the namespaces in turn within each round (drift cancels),
 //     after a warm-up; the ratio enforced / unenforced against the goal ≤ 1.10;
-//     Two more arms, in namespaces of their own, measure the floor of this design: a minimal policy
-//     (not signwarden's) that only reads the same 1,000-digest parameters, and one without parameters;
+//     Two more arms, in namespaces of their own, measure what the API server charges any policy: a
+//     minimal policy (not signwarden's) whose match condition reads the same 1,000-digest parameters
+//     and the Pod's images and is false (the floor of any policy that looks at images), and a
+//     minimal policy with one validation and no parameters;
 //  3. that the measurement means something: the policy denies an unverified digest and a violating
 //     one, the guard refuses parameters written by anyone else, the floor policies are in force in
 //     their namespaces only, and every timed Pod was admitted.
@@ -58,25 +60,30 @@ const SIZES = [
 ];
 /**
  * The floor arms: a minimal ValidatingAdmissionPolicy matching Pod CREATE, bound (namespaceSelector)
- * only to the namespace labelled for it. `floor-params` has signwarden's paramKind and paramRef (the
- * 1,000-digest parameters, copied into its namespace) and its one validation reads one field of them;
- * `floor-noparams` has no parameters and reads the Pod's containers. Both admit every timed Pod.
+ * only to the namespace labelled for it. `floor-match` has signwarden's paramKind and paramRef (the
+ * 1,000-digest parameters, copied into its namespace) and a match condition that reads one field of
+ * them and the Pod's images, false for every timed Pod, so that its validation is never evaluated: the
+ * API server converts the Pod once, as for signwarden's policy when every image is listed.
+ * `floor-noparams` has no parameters and one validation reading the Pod's containers: the API server
+ * converts the Pod for each of validations, messages and audit annotations. Both admit every timed Pod.
  */
 const FLOOR_LABEL = 'bench.signwarden.dev/floor';
-/** Images of this registry only `floor-noparams` denies: how the bench sees it in force (and nowhere else). */
+/** Images of this registry only the floor policies deny: how the bench sees them in force (and nowhere else). */
 const FLOOR_PROBE_REGISTRY = 'bench.invalid';
 const FLOOR_PROBE = unverified(`${FLOOR_PROBE_REGISTRY}/floor-probe`);
 const FLOORS = [
   {
     name: FLOOR_ARM,
-    namespace: 'bench-floor-params',
+    namespace: 'bench-floor-match',
     params: true,
-    expression: 'params.spec.?overflow.orValue(false) == false || true',
+    matchCondition: `params.spec.?overflow.orValue(false) == false && object.spec.containers.exists(c, c.image.startsWith("${FLOOR_PROBE_REGISTRY}/"))`,
+    expression: 'false',
   },
   {
     name: 'floor-noparams',
     namespace: 'bench-floor-noparams',
     params: false,
+    matchCondition: undefined,
     expression: `object.spec.containers.all(c, !c.image.startsWith("${FLOOR_PROBE_REGISTRY}/"))`,
   },
 ] as const;
@@ -179,6 +186,9 @@ async function installFloor(api: KubeApi, floor: (typeof FLOORS)[number]): Promi
           { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] },
         ],
       },
+      ...(floor.matchCondition !== undefined
+        ? { matchConditions: [{ name: 'probe', expression: floor.matchCondition }] }
+        : {}),
       validations: [{ expression: floor.expression, reason: 'Forbidden' }],
     },
   });
@@ -363,9 +373,10 @@ async function main(): Promise<number> {
       );
     const policyEffectiveMs = Math.round(performance.now() - installedAt);
 
-    // The floor policies in force: `floor-noparams` denies the probe image; `floor-params`, bound
+    // The floor policies in force: `floor-noparams` denies the probe image; `floor-match`, bound
     // before its namespace has parameters, denies every Pod (parameterNotFoundAction: Deny) until the
-    // 1,000-digest parameters are copied there (as the operator), then admits the measured Pod.
+    // 1,000-digest parameters are copied there (as the operator), then admits the measured Pod and
+    // denies the probe image (its match condition reads both).
     const floorChecks: Check[] = [];
     for (const floor of FLOORS) {
       const name = floorPolicyName(floor);
@@ -402,6 +413,15 @@ async function main(): Promise<number> {
         },
         { timeoutMs: 60_000, intervalMs: 50 },
       );
+      if (floor.params) {
+        const probe = await createPod(api, floor.namespace, only(FLOOR_PROBE), true);
+        floorChecks.push({
+          what: `${floor.name}: the probe image (${FLOOR_PROBE_REGISTRY}/…), with parameters`,
+          expected: `denied by ${name}`,
+          got: probe.status === 201 ? 'admitted (201)' : `${probe.status}: ${shown(probe.message)}`,
+          pass: probe.status !== 201 && probe.message.includes(`'${name}'`),
+        });
+      }
     }
 
     log('2. checks: the policy decides as documented');
@@ -542,8 +562,8 @@ async function main(): Promise<number> {
         label: null,
         digests: f.params ? first.size.digests : null,
         floor: f.params
-          ? `floor policy, reads its ${first.size.digests.toLocaleString('en')}-digest parameters`
-          : 'floor policy, no parameters',
+          ? `floor policy, a match condition reads its ${first.size.digests.toLocaleString('en')}-digest parameters and the images`
+          : 'floor policy, a validation, no parameters',
         spelling: 'repo@digest',
         images,
       })),

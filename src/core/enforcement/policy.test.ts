@@ -7,6 +7,7 @@ type Spec = {
   failurePolicy: string;
   paramKind: unknown;
   matchConstraints: { resourceRules: { apiGroups: string[]; resources: string[]; operations: string[] }[] };
+  matchConditions: { name: string; expression: string }[];
   variables: { name: string; expression: string }[];
   validations: { expression: string; messageExpression: string }[];
   auditAnnotations: unknown[];
@@ -97,6 +98,17 @@ describe('generatePolicy', () => {
     expect(spec.auditAnnotations).toHaveLength(1);
   });
 
+  it('skips requests whose images are all listed as admitted as written, before any variable or canonicalization', () => {
+    const [condition, ...more] = spec.matchConditions;
+    expect(more).toEqual([]);
+    // Match conditions cannot read variables; the parameters' map is read directly.
+    expect(condition?.expression).not.toContain('variables.');
+    expect(condition?.expression).toContain('params.spec.?repositories');
+    expect(condition?.expression).not.toContain(celImageReference('i'));
+    for (const field of ['containers', 'initContainers', 'ephemeralContainers'])
+      expect(condition?.expression).toContain(`.?${field}.orValue([])`);
+  });
+
   it('bakes --require-digests into the policy', () => {
     const violations = (o: Record<string, unknown>) =>
       specOf(o).variables.find((v) => v.name === 'violations')?.expression ?? '';
@@ -108,6 +120,9 @@ describe('generatePolicy', () => {
     expect(violations(strict)).not.toContain('.?tags[');
     expect(unlisted(strict)).not.toContain('.?tags[');
     expect(unlisted(generated.policy)).toContain('.?tags[');
+    const condition = (o: Record<string, unknown>) => specOf(o).matchConditions[0]?.expression ?? '';
+    expect(condition(strict)).not.toContain('.?tags[');
+    expect(condition(generated.policy)).toContain('.?tags[');
   });
 
   it('lets only the operator write the parameters', () => {
