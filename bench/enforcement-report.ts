@@ -199,7 +199,8 @@ export function markdown(r: EnforcementResult): string {
     '',
     `${r.settings.pods} Pods per namespace after ${r.settings.warmup} rounds of warm-up, created one at a time, ` +
       `the namespaces in turn (the order rotated every round). Each Pod: two containers and an init ` +
-      `container, all by digest in guarded repositories. Median difference from unenforced within a round: ` +
+      `container, all by digest (in guarded repositories, but for the arm that says otherwise). ` +
+      `Median difference from unenforced within a round: ` +
       r.pairedDifferenceMs.map((d) => `${d.arm} ${d.median} ms`).join(', ') +
       `. The policy denied as expected ${r.policyEffectiveMs} ms after the bindings were created.`,
     '',

@@ -519,10 +519,18 @@ async function main(): Promise<number> {
     }
 
     log(`3. Pod-create latency: ${WARMUP} rounds of warm-up, then ${PODS} rounds`);
-    // Images as listed, and `repo:tag@digest` (a common pinning style), are admitted without
-    // canonicalization; Docker Hub names without `docker.io/` take the policy's full path.
+    // Images as listed, `repo:tag@digest` (a common pinning style) and Docker Hub names without
+    // `docker.io/` are admitted by the policy's match condition; images of repositories nobody
+    // guards take its full path (canonicalization, then the map reads).
     const tagged = withTags(images, first.repositories);
     const short = dockerHubShort(first.repositories, first.generated.object.spec);
+    const unguardedImages = {
+      containers: [unverified('quay.io/vendor/agent'), unverified('registry.example.org/tools/sidecar')] as [
+        string,
+        string,
+      ],
+      init: unguarded,
+    };
     const arms = [
       {
         name: 'unenforced',
@@ -555,6 +563,14 @@ async function main(): Promise<number> {
         digests: first.size.digests,
         spelling: 'Docker Hub, short',
         images: short,
+      },
+      {
+        name: `${first.size.name}-unguarded`,
+        namespace: first.size.namespace,
+        label: 'deny',
+        digests: first.size.digests,
+        spelling: 'repo@digest, not guarded',
+        images: unguardedImages,
       },
       ...FLOORS.map((f) => ({
         name: f.name,

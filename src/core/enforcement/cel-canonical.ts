@@ -44,6 +44,30 @@ export const bind = (name: string, value: string, body: string): string =>
 /** Whether the CEL string expression `s` is a valid tag, as image-reference.ts says. */
 export const celValidTag = (s: string): string => `${s}.matches(${raw(TAG)})`;
 
+/** Whether the CEL string expression `s` is a valid digest, as image-reference.ts says. */
+export const celValidDigest = (s: string): string => `${s}.matches(${raw(DIGEST)})`;
+
+// A canonical repository key: a host as HOST takes it but in lower case, then a path.
+const CANONICAL_KEY = `^(?:${HOST.slice(1, -1).replaceAll('a-zA-Z', 'a-z').replaceAll('a-fA-F', 'a-f')})/${COMPONENT}(?:/${COMPONENT})*$`;
+
+/**
+ * Whether the CEL string expression `k` (a name: evaluated several times) is a canonical repository
+ * key, i.e. image-reference.ts folds the name `k` to `k` itself: its first component names a host
+ * ('.' or ':' in it, or exactly `localhost`) in lower case, without `:443`, not a Docker Hub alias,
+ * and `docker.io` is followed by a namespace (a single component would fold under `library/`).
+ */
+export const celCanonicalKey = (k: string): string =>
+  [
+    `size(${k}) <= ${MAX_NAME_LENGTH}`,
+    `${k}.matches(${raw(CANONICAL_KEY)})`,
+    // The pattern ensures a first component: these read it up to its '/'.
+    `(${k}.startsWith("localhost/") || ${k}.matches(${raw('^[^/]*[.:]')}))`,
+    `!${k}.matches(${raw('^[^/]*:443/')})`,
+    `!${k}.startsWith("index.docker.io/")`,
+    `!${k}.startsWith("registry-1.docker.io/")`,
+    `(!${k}.startsWith("docker.io/") || ${k}.substring(${'docker.io/'.length}).contains("/"))`,
+  ].join(' && ');
+
 /** The parse of image-reference.ts, as nested bindings; see the step comments there. */
 export function celImageReference(s: string): string {
   // Bind the input first: `s` may be any expression, evaluated once.

@@ -90,9 +90,9 @@ describe('generatePolicy', () => {
 
   it('canonicalizes in CEL every image not listed as admitted as written, and reports the first violation with a count', () => {
     const variable = (name: string) => spec.variables.find((v) => v.name === name)?.expression ?? '';
-    expect(variable('unlisted')).toContain('.?digests[?');
-    expect(variable('unlisted')).not.toContain(celImageReference('i'));
-    expect(variable('references')).toBe(`variables.unlisted.map(i, ${celImageReference('i')})`);
+    expect(variable('undecided')).toContain('.?digests[?');
+    expect(variable('undecided')).not.toContain(celImageReference('i'));
+    expect(variable('references')).toBe(`variables.undecided.map(i, ${celImageReference('i')})`);
     expect(spec.validations[0]?.expression).toBe('size(variables.violations) == 0');
     expect(spec.validations[0]?.messageExpression).toContain('more');
     expect(spec.auditAnnotations).toHaveLength(1);
@@ -112,14 +112,14 @@ describe('generatePolicy', () => {
   it('bakes --require-digests into the policy', () => {
     const violations = (o: Record<string, unknown>) =>
       specOf(o).variables.find((v) => v.name === 'violations')?.expression ?? '';
-    const unlisted = (o: Record<string, unknown>) =>
-      specOf(o).variables.find((v) => v.name === 'unlisted')?.expression ?? '';
+    const undecided = (o: Record<string, unknown>) =>
+      specOf(o).variables.find((v) => v.name === 'undecided')?.expression ?? '';
     const strict = generatePolicy({ ...options, requireDigests: true }).policy;
     expect(violations(strict)).not.toBe(violations(generated.policy));
     // No tag is admitted, not even one listed as admitted.
     expect(violations(strict)).not.toContain('.?tags[');
-    expect(unlisted(strict)).not.toContain('.?tags[');
-    expect(unlisted(generated.policy)).toContain('.?tags[');
+    expect(undecided(strict)).not.toContain('.?tags[');
+    expect(undecided(generated.policy)).toContain('.?tags[');
     const condition = (o: Record<string, unknown>) => specOf(o).matchConditions[0]?.expression ?? '';
     expect(condition(strict)).not.toContain('.?tags[');
     expect(condition(generated.policy)).toContain('.?tags[');

@@ -2,7 +2,7 @@
 // namespaces labelled `signwarden.dev/enforcement=deny` and one for `=warn`, and a small guard policy
 // that keeps the EnforcementParameters objects the operator's to write. Pure: options in, objects out;
 // docs/enforcement.md explains the decisions, test/e2e/enforcement-cel.e2e.test.ts runs them.
-import { bind, celImageReference, celValidTag } from './cel-canonical.ts';
+import { bind, celCanonicalKey, celImageReference, celValidDigest, celValidTag } from './cel-canonical.ts';
 import { enforcementParametersKind } from '../../api/enforcement-parameters.ts';
 import { API_VERSION, GROUP } from '../../api/group.ts';
 import { DEFAULT_PARAMETERS_NAME } from './parameters.ts';
@@ -70,6 +70,8 @@ const celObjectImages = (object: string, kind: string, name: string): string =>
 
 /** The verdicts' map of the parameters; the custom resource reaches CEL unconverted. */
 const PARAMETER_REPOSITORIES = 'params.spec.?repositories.orValue({})';
+/** Whether the verdicts did not fit: every repository then counts as guarded. */
+const PARAMETER_OVERFLOW = 'params.spec.?overflow.orValue(false)';
 
 // The verdicts of a canonical reference `r` (a map from celImageReference): '' when none listed.
 const ENTRY = 'variables.repositories[?r.key]';
@@ -84,34 +86,90 @@ const listedAdmitted = (repositories: string, key: string, field: 'digests' | 't
   `${repositories}[?${key}].?${field}[?${text}].orValue("").startsWith("+")`;
 
 /**
- * Whether image `i` is listed as admitted as written: `<key>@<digest>` or `<key>:<tag>@<digest>`
- * (a valid tag) with an admitted digest, or (`tags`) `<key>:<tag>` with an admitted tag. Every key
- * the parameters hold is the exact text of a canonical repository, digest or tag (parameters.ts
- * checks it), and a reference made of such texts canonicalizes to exactly them, so this agrees with
- * the full path while skipping the canonicalization: the common case, cheapest. Names are prefixed
- * `lw_` so that they shadow nothing.
+ * The same for the repository spelled `name` as Docker Hub's short forms fold it: `nginx` to
+ * `docker.io/library/nginx`, `bitnami/redis` to `docker.io/bitnami/redis` (a first component that
+ * names no host: no '.' or ':', not `localhost`), as image-reference.ts does.
+ */
+const listedAdmittedOnDockerHub = (
+  repositories: string,
+  name: string,
+  field: 'digests' | 'tags',
+  text: string,
+): string => {
+  const first = `${name}.substring(0, ${name}.indexOf("/"))`;
+  return (
+    `(${name}.indexOf("/") < 0 ? ${listedAdmitted(repositories, `"docker.io/library/" + ${name}`, field, text)} : ` +
+    `!${first}.contains(".") && !${first}.contains(":") && ${first} != "localhost" && ` +
+    `${listedAdmitted(repositories, `"docker.io/" + ${name}`, field, text)})`
+  );
+};
+
+/** `name` as written or folded as a Docker Hub short form: listed as admitted. */
+const listedAdmittedAsSpelled = (
+  repositories: string,
+  name: string,
+  field: 'digests' | 'tags',
+  text: string,
+): string =>
+  `(${listedAdmitted(repositories, name, field, text)} || ${listedAdmittedOnDockerHub(repositories, name, field, text)})`;
+
+/**
+ * Whether image `i` is listed as admitted as written: `<name>@<digest>` or `<name>:<tag>@<digest>`
+ * (a valid tag) with an admitted digest, or (`tags`) `<name>:<tag>` with an admitted tag, where
+ * `<name>` is a listed repository key or a Docker Hub short form of one. Every key the parameters
+ * hold is the exact text of a canonical repository, digest or tag (parameters.ts checks it), and a
+ * reference made of such texts (or of a short form that folds to such a key) canonicalizes to
+ * exactly them, so this agrees with the full path while skipping the canonicalization: the common
+ * case, cheapest. Names are prefixed `lw_` so that they shadow nothing.
  */
 const listedAsWritten = (i: string, tags: boolean, repositories: string): string => {
   // `<key>@<digest>` first, with no bindings: a listed key holds no tag, so a hit needs no parsing.
   const at = `${i}.indexOf("@")`;
   const digest = `${i}.substring(${at} + 1)`;
-  const byTaggedDigest = bind(
+  const otherwise = bind(
     'lw_n',
     `${i}.substring(0, ${at})`,
-    bind(
-      'lw_c',
-      'lw_n.lastIndexOf(":")',
-      `lw_c > lw_n.lastIndexOf("/") && ${celValidTag('lw_n.substring(lw_c + 1)')} && ` +
-        listedAdmitted(repositories, 'lw_n.substring(0, lw_c)', 'digests', digest),
-    ),
+    `${listedAdmittedOnDockerHub(repositories, 'lw_n', 'digests', digest)} || ` +
+      bind(
+        'lw_c',
+        'lw_n.lastIndexOf(":")',
+        `lw_c > lw_n.lastIndexOf("/") && ${celValidTag('lw_n.substring(lw_c + 1)')} && ` +
+          listedAdmittedAsSpelled(repositories, 'lw_n.substring(0, lw_c)', 'digests', digest),
+      ),
   );
-  const byDigest = `${at} > 0 && (${listedAdmitted(repositories, `${i}.substring(0, ${at})`, 'digests', digest)} || ${byTaggedDigest})`;
+  const byDigest = `${at} > 0 && (${listedAdmitted(repositories, `${i}.substring(0, ${at})`, 'digests', digest)} || ${otherwise})`;
   const byTag = bind(
     'lw_c',
     `${i}.lastIndexOf(":")`,
-    `lw_c > ${i}.lastIndexOf("/") && ${listedAdmitted(repositories, `${i}.substring(0, lw_c)`, 'tags', `${i}.substring(lw_c + 1)`)}`,
+    `lw_c > ${i}.lastIndexOf("/") && ${listedAdmittedAsSpelled(repositories, `${i}.substring(0, lw_c)`, 'tags', `${i}.substring(lw_c + 1)`)}`,
   );
   return tags ? `(${byDigest}) || (!${i}.contains("@") && ${byTag})` : byDigest;
+};
+
+/**
+ * Whether image `i` is written in canonical form (`<key>`, `<key>:<tag>`, `<key>@<digest>` or
+ * `<key>:<tag>@<digest>`, every part valid) naming a repository the map `repositories` does not
+ * hold, while `overflow` (a CEL bool) is false: a repository nobody guards, with no digest known to
+ * violate, which the full path admits. Names are prefixed `ug_`.
+ */
+const unguardedAsWritten = (i: string, repositories: string, overflow: string): string => {
+  // A name that is not a listed key, and is canonical (so it is the repository's key).
+  const unguardedKey = (k: string) => `!(${k} in ${repositories}) && ${celCanonicalKey(k)}`;
+  // `<key>@<digest>` first, with no bindings; then the forms with a tag, or without a digest.
+  const at = `${i}.indexOf("@")`;
+  const byDigest = `${at} > 0 && ${celValidDigest(`${i}.substring(${at} + 1)`)} && ${unguardedKey(`${i}.substring(0, ${at})`)}`;
+  const otherwise = bind(
+    'ug_nt',
+    `${at} < 0 ? ${i} : ${i}.substring(0, ${at})`,
+    bind(
+      'ug_c',
+      'ug_nt.lastIndexOf(":")',
+      `ug_c > ug_nt.lastIndexOf("/") && ${celValidTag('ug_nt.substring(ug_c + 1)')} && ` +
+        `(${at} < 0 || ${celValidDigest(`${i}.substring(${at} + 1)`)}) && ${unguardedKey('ug_nt.substring(0, ug_c)')} || ` +
+        `${at} < 0 && ${unguardedKey('ug_nt')}`,
+    ),
+  );
+  return `!${overflow} && (${byDigest} || ${otherwise})`;
 };
 
 /** The images of the old object of an UPDATE; [] on CREATE. */
@@ -123,10 +181,12 @@ export function generatePolicy(options: PolicyOptions): GeneratedPolicy {
   const parametersName = options.parametersName ?? DEFAULT_PARAMETERS_NAME;
   const excluded = [...(options.excludedNamespaces ?? [options.operatorNamespace, 'kube-system'])].sort();
   const requireDigests = options.requireDigests === true;
-  // Whether image `i` needs judging: the update introduces it (not in the list `old`), and it is
-  // not listed as admitted exactly as written in the map `repositories`.
-  const unlisted = (i: string, old: string, repositories: string): string =>
-    `!(${i} in ${old}) && !(${listedAsWritten(i, !requireDigests, repositories)})`;
+  // Whether image `i` needs judging in full: the update introduces it (not in the list `old`), and
+  // the shortcuts, reading the map `repositories` and the bool `overflow`, cannot admit it as
+  // written: listed as admitted, or in canonical form in a repository nobody guards.
+  const undecided = (i: string, old: string, repositories: string, overflow: string): string =>
+    `!(${i} in ${old}) && !(${listedAsWritten(i, !requireDigests, repositories)}) && ` +
+    `!(${unguardedAsWritten(i, repositories, overflow)})`;
 
   const guarded = `(variables.everyGuarded || ${ENTRY}.?guardedBy.hasValue())`;
   const admittedDigest = `${DIGEST_VERDICT}.startsWith("+")`;
@@ -184,17 +244,17 @@ export function generatePolicy(options: PolicyOptions): GeneratedPolicy {
         ],
       },
       // The API server converts the object for each of validations, messages and audit annotations,
-      // and evaluates the variables anew each time; a request whose every image is listed as
-      // admitted as written (the common case) skips all three at the cost of one evaluation.
+      // and evaluates the variables anew each time; a request whose every image the shortcuts admit
+      // (the common case) skips all three at the cost of one evaluation.
       matchConditions: [
         {
-          name: 'introduces-unlisted-images',
+          name: 'introduces-undecided-images',
           // Without bindings (each a comprehension): on CREATE this reads each image a few times
           // and builds no list.
           expression: CONTAINER_FIELDS.map(
             (field) =>
               `(${celPodSpec('object', 'request.kind.kind')}).?${field}.orValue([]).exists(c, ` +
-              `${unlisted('c.?image.orValue("")', `(${celOldImages('request.kind.kind')})`, PARAMETER_REPOSITORIES)})`,
+              `${undecided('c.?image.orValue("")', `(${celOldImages('request.kind.kind')})`, PARAMETER_REPOSITORIES, PARAMETER_OVERFLOW)})`,
           ).join(' || '),
         },
       ],
@@ -202,16 +262,16 @@ export function generatePolicy(options: PolicyOptions): GeneratedPolicy {
         { name: 'kind', expression: 'request.kind.kind' },
         // The custom resource reaches CEL unconverted, and each lookup reads one map entry.
         { name: 'repositories', expression: PARAMETER_REPOSITORIES },
-        { name: 'everyGuarded', expression: 'params.spec.?overflow.orValue(false)' },
+        { name: 'everyGuarded', expression: PARAMETER_OVERFLOW },
         { name: 'images', expression: celObjectImages('object', 'variables.kind', 'im_spec') },
         { name: 'oldImages', expression: celOldImages('variables.kind') },
         // On UPDATE only what the update introduces: the rest was admitted before, and denying a
         // metadata update (a finalizer removed, a label) of a running Pod protects nothing.
         {
-          name: 'unlisted',
-          expression: `variables.images.filter(i, ${unlisted('i', 'variables.oldImages', 'variables.repositories')})`,
+          name: 'undecided',
+          expression: `variables.images.filter(i, ${undecided('i', 'variables.oldImages', 'variables.repositories', 'variables.everyGuarded')})`,
         },
-        { name: 'references', expression: `variables.unlisted.map(i, ${celImageReference('i')})` },
+        { name: 'references', expression: `variables.undecided.map(i, ${celImageReference('i')})` },
         {
           name: 'violations',
           expression: `variables.references.filter(r, variables.kind == "Pod" ? !(${admitted}) : (${violates}))`,
