@@ -16,7 +16,7 @@
 //     their namespaces only, and every timed Pod was admitted.
 // Writes .cache/bench/enforcement-<date>.json (and .md), prints the tables. Exit code 1 if a check
 // failed or a timed Pod was refused; a missed goal is reported (MISS), not a failure. Settings
-// (environment): BENCH_ENFORCEMENT_PODS (300 per namespace), BENCH_ENFORCEMENT_WARMUP (30 rounds),
+// (environment): BENCH_ENFORCEMENT_PODS (500 per namespace), BENCH_ENFORCEMENT_WARMUP (30 rounds),
 // BENCH_ENFORCEMENT_TIMEOUT_SECONDS (600).
 import { performance } from 'node:perf_hooks';
 import type { GuardedRepository, ParametersResult } from '../src/core/enforcement/parameters.ts';
@@ -47,7 +47,7 @@ import type { KubeApi } from './kube-api.ts';
 import { kubeApi } from './kube-api.ts';
 import { percentile } from './plan.ts';
 
-const PODS = setting('BENCH_ENFORCEMENT_PODS', 300);
+const PODS = setting('BENCH_ENFORCEMENT_PODS', 500);
 const WARMUP = setting('BENCH_ENFORCEMENT_WARMUP', 30);
 const TIMEOUT_SECONDS = setting('BENCH_ENFORCEMENT_TIMEOUT_SECONDS', 600);
 
