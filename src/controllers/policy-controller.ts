@@ -23,7 +23,10 @@ const MANAGED = 'app.kubernetes.io/managed-by=signwarden';
 /** The one key of the policy controller: everything it keeps is generated together. */
 const KEY = 'policy';
 
-export type PolicyInformers = ResilientInformer<KubernetesObject>[];
+export interface PolicyInformers {
+  policies: ResilientInformer<KubernetesObject>;
+  bindings: ResilientInformer<KubernetesObject>;
+}
 
 /** Informers over signwarden's admission policies and bindings (by their label). */
 export function policyInformers(
@@ -31,28 +34,27 @@ export function policyInformers(
   deps: { logger: Logger; metrics: Metrics; backoff: BackoffPolicy },
 ): PolicyInformers {
   const api = kubeConfig.makeApiClient(AdmissionregistrationV1Api);
-  const sources: [string, () => Promise<unknown>][] = [
-    ['validatingadmissionpolicies', () => api.listValidatingAdmissionPolicy({ labelSelector: MANAGED })],
-    [
-      'validatingadmissionpolicybindings',
-      () => api.listValidatingAdmissionPolicyBinding({ labelSelector: MANAGED }),
-    ],
-  ];
-  return sources.map(
-    ([plural, list]) =>
-      new ResilientInformer<KubernetesObject>(
-        kubeConfig,
-        {
-          resource: `${plural}.admissionregistration.k8s.io`,
-          path: `/apis/admissionregistration.k8s.io/v1/${plural}`,
-          labelSelector: MANAGED,
-          list: list as () => Promise<KubernetesListObject<KubernetesObject>>,
-          backoff: deps.backoff,
-        },
-        deps.logger,
-        deps.metrics,
-      ),
-  );
+  const informer = (plural: string, list: () => Promise<unknown>) =>
+    new ResilientInformer<KubernetesObject>(
+      kubeConfig,
+      {
+        resource: `${plural}.admissionregistration.k8s.io`,
+        path: `/apis/admissionregistration.k8s.io/v1/${plural}`,
+        labelSelector: MANAGED,
+        list: list as () => Promise<KubernetesListObject<KubernetesObject>>,
+        backoff: deps.backoff,
+      },
+      deps.logger,
+      deps.metrics,
+    );
+  return {
+    policies: informer('validatingadmissionpolicies', () =>
+      api.listValidatingAdmissionPolicy({ labelSelector: MANAGED }),
+    ),
+    bindings: informer('validatingadmissionpolicybindings', () =>
+      api.listValidatingAdmissionPolicyBinding({ labelSelector: MANAGED }),
+    ),
+  };
 }
 
 export interface PolicyDeps {
@@ -112,8 +114,9 @@ export function policyController(deps: PolicyDeps): Controller {
   };
 
   const current = (obj: { kind?: string; metadata?: { name?: string } }) => {
-    const informer = deps.informers[obj.kind === 'ValidatingAdmissionPolicy' ? 0 : 1];
-    return informer?.get(obj.metadata?.name ?? '');
+    const informer =
+      obj.kind === 'ValidatingAdmissionPolicy' ? deps.informers.policies : deps.informers.bindings;
+    return informer.get(obj.metadata?.name ?? '');
   };
 
   const reconcile = async () => {
@@ -160,6 +163,7 @@ export function policyController(deps: PolicyDeps): Controller {
   };
 
   const controller = new Controller('enforcement-policy', reconcile).always(KEY);
-  for (const informer of deps.informers) controller.watch(informer, () => [KEY]);
+  for (const informer of [deps.informers.policies, deps.informers.bindings])
+    controller.watch(informer, () => [KEY]);
   return controller;
 }

@@ -132,7 +132,12 @@ export async function run(config: RunConfig): Promise<number> {
     findings,
     ...workloads.values(),
     ...(enforcing
-      ? [enforcing.parameters.namespaces, enforcing.parameters.parameters, ...enforcing.policy]
+      ? [
+          enforcing.parameters.namespaces,
+          enforcing.parameters.parameters,
+          enforcing.policy.policies,
+          enforcing.policy.bindings,
+        ]
       : []),
   ];
   const inventoryComplete = () =>
