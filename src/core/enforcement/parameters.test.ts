@@ -159,6 +159,27 @@ describe('generateParameters', () => {
     } else expect(admittedListed(spec)).toBeLessThan(200);
   });
 
+  it('never drops a violating digest of a repository nobody guards without failing closed', () => {
+    // Nothing else would deny its Pods: dropping it silently would admit them.
+    const unguarded: GuardedRepository = {
+      repository: 'ghcr.io/someone/tampered',
+      guarded: false,
+      source: '',
+      expected: [],
+      digests: [{ digest: digest('9'), decision: { admit: false, finding }, findingName: 'tampered-9' }],
+    };
+    const full = generateParameters({ namespace: 'n', repositories: [...many(100), unguarded] });
+    for (let maxBytes = 10_000; maxBytes <= full.bytes; maxBytes += 2_000) {
+      const { object, overflow } = generateParameters({
+        namespace: 'n',
+        repositories: [...many(100), unguarded],
+        maxBytes,
+      });
+      const listed = object.spec.repositories['ghcr.io/someone/tampered']?.digests?.[digest('9')];
+      expect(listed === '-tampered-9' || overflow, `at ${maxBytes} bytes`).toBe(true);
+    }
+  });
+
   it('keeps the default bound under 1 MiB with the object around it', () => {
     const result = generateParameters({ namespace: 'n', repositories: many(5000) });
     expect(result.overflow).toBe(true);

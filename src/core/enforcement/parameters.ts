@@ -165,7 +165,9 @@ export function generateParameters(input: ParametersInput): ParametersResult {
         field: 'digests',
         key: d.digest,
         value: spelled(verdict),
-        priority: verdict.kind === 'violates' ? 3 : 1,
+        // Of a repository nobody guards the violating digests are all that denies its Pods: as
+        // vital as admitted digests (without them admission would admit, not fail closed).
+        priority: verdict.kind === 'violates' && guarded ? 3 : 1,
       });
     }
     for (const { tag, digest } of guarded ? (repo.tags ?? []) : []) {
@@ -181,8 +183,9 @@ export function generateParameters(input: ParametersInput): ParametersResult {
     }
   }
 
-  // Within the bound, by priority: repositories and admitted digests first (without them admission
-  // must fail closed), then admitted tags, then what only gives templates early feedback. Costs are
+  // Within the bound, by priority: repositories, admitted digests and the violating digests of
+  // repositories nobody guards first (without them admission must fail closed), then admitted tags,
+  // then what only gives templates early feedback. Costs are
   // the JSON bytes each entry adds (a comma each, and the enclosing objects when first used).
   const maxBytes = (input.maxBytes ?? MAX_SPEC_BYTES) - FIXED_BYTES;
   type Built = {
