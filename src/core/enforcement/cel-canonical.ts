@@ -65,7 +65,7 @@ export const celCanonicalKey = (k: string): string =>
     `!${k}.matches(${raw('^[^/]*:443/')})`,
     `!${k}.startsWith("index.docker.io/")`,
     `!${k}.startsWith("registry-1.docker.io/")`,
-    `(!${k}.startsWith("docker.io/") || ${k}.substring(${'docker.io/'.length}).contains("/"))`,
+    `(!${k}.startsWith("docker.io/") || ${k}.matches(${raw('^docker[.]io/[^/]*/')}))`,
   ].join(' && ');
 
 /** The parse of image-reference.ts, as nested bindings; see the step comments there. */

@@ -95,14 +95,10 @@ const listedAdmittedOnDockerHub = (
   name: string,
   field: 'digests' | 'tags',
   text: string,
-): string => {
-  const first = `${name}.substring(0, ${name}.indexOf("/"))`;
-  return (
-    `(${name}.indexOf("/") < 0 ? ${listedAdmitted(repositories, `"docker.io/library/" + ${name}`, field, text)} : ` +
-    `!${first}.contains(".") && !${first}.contains(":") && ${first} != "localhost" && ` +
-    `${listedAdmitted(repositories, `"docker.io/" + ${name}`, field, text)})`
-  );
-};
+): string =>
+  `(!${name}.contains("/") ? ${listedAdmitted(repositories, `"docker.io/library/" + ${name}`, field, text)} : ` +
+  `${name}.matches(r'^[^/.:]+/') && !${name}.startsWith("localhost/") && ` +
+  `${listedAdmitted(repositories, `"docker.io/" + ${name}`, field, text)})`;
 
 /** `name` as written or folded as a Docker Hub short form: listed as admitted. */
 const listedAdmittedAsSpelled = (
@@ -124,11 +120,12 @@ const listedAdmittedAsSpelled = (
  */
 const listedAsWritten = (i: string, tags: boolean, repositories: string): string => {
   // `<key>@<digest>` first, with no bindings: a listed key holds no tag, so a hit needs no parsing.
-  const at = `${i}.indexOf("@")`;
-  const digest = `${i}.substring(${at} + 1)`;
+  // split, unlike indexOf and substring, does not copy the text into code points.
+  const name = `${i}.split("@", 2)[0]`;
+  const digest = `${i}.split("@", 2)[1]`;
   const otherwise = bind(
     'lw_n',
-    `${i}.substring(0, ${at})`,
+    name,
     `${listedAdmittedOnDockerHub(repositories, 'lw_n', 'digests', digest)} || ` +
       bind(
         'lw_c',
@@ -137,7 +134,7 @@ const listedAsWritten = (i: string, tags: boolean, repositories: string): string
           listedAdmittedAsSpelled(repositories, 'lw_n.substring(0, lw_c)', 'digests', digest),
       ),
   );
-  const byDigest = `${at} > 0 && (${listedAdmitted(repositories, `${i}.substring(0, ${at})`, 'digests', digest)} || ${otherwise})`;
+  const byDigest = `${i}.contains("@") && (${listedAdmitted(repositories, name, 'digests', digest)} || ${otherwise})`;
   const byTag = bind(
     'lw_c',
     `${i}.lastIndexOf(":")`,
@@ -157,7 +154,9 @@ const unguardedAsWritten = (i: string, repositories: string, overflow: string): 
   const unguardedKey = (k: string) => `!(${k} in ${repositories}) && ${celCanonicalKey(k)}`;
   // `<key>@<digest>` first, with no bindings; then the forms with a tag, or without a digest.
   const at = `${i}.indexOf("@")`;
-  const byDigest = `${at} > 0 && ${celValidDigest(`${i}.substring(${at} + 1)`)} && ${unguardedKey(`${i}.substring(0, ${at})`)}`;
+  const byDigest =
+    `${i}.contains("@") && ${celValidDigest(`${i}.split("@", 2)[1]`)} && ` +
+    bind('ug_k', `${i}.split("@", 2)[0]`, unguardedKey('ug_k'));
   const otherwise = bind(
     'ug_nt',
     `${at} < 0 ? ${i} : ${i}.substring(0, ${at})`,
