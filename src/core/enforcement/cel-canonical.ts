@@ -44,6 +44,13 @@ export const bind = (name: string, value: string, body: string): string =>
 /** Whether the CEL string expression `s` is a valid tag, as image-reference.ts says. */
 export const celValidTag = (s: string): string => `${s}.matches(${raw(TAG)})`;
 
+/**
+ * The tag of the CEL string expression `s` (a reference without its digest) with its colon, as
+ * image-reference.ts splits it: the valid tag after the last colon when no '/' follows, else ''.
+ * A regular expression, so that the text is not copied into code points as indexOf would.
+ */
+export const celColonTag = (s: string): string => `${s}.find(${raw(`:${TAG.slice(1)}`)})`;
+
 /** Whether the CEL string expression `s` is a valid digest, as image-reference.ts says. */
 export const celValidDigest = (s: string): string => `${s}.matches(${raw(DIGEST)})`;
 

@@ -2,7 +2,14 @@
 // namespaces labelled `signwarden.dev/enforcement=deny` and one for `=warn`, and a small guard policy
 // that keeps the EnforcementParameters objects the operator's to write. Pure: options in, objects out;
 // docs/enforcement.md explains the decisions, test/e2e/enforcement-cel.e2e.test.ts runs them.
-import { bind, celCanonicalKey, celImageReference, celValidDigest, celValidTag } from './cel-canonical.ts';
+import {
+  bind,
+  celCanonicalKey,
+  celColonTag,
+  celImageReference,
+  celValidDigest,
+  celValidTag,
+} from './cel-canonical.ts';
 import { enforcementParametersKind } from '../../api/enforcement-parameters.ts';
 import { API_VERSION, GROUP } from '../../api/group.ts';
 import { DEFAULT_PARAMETERS_NAME } from './parameters.ts';
@@ -123,22 +130,24 @@ const listedAsWritten = (i: string, tags: boolean, repositories: string): string
   // split, unlike indexOf and substring, does not copy the text into code points.
   const name = `${i}.split("@", 2)[0]`;
   const digest = `${i}.split("@", 2)[1]`;
+  // `<name>:<tag>@<digest>`: the name is what precedes the tag.
+  const untagged = (text: string, colonTag: string) =>
+    `${text}.substring(0, size(${text}) - size(${colonTag}))`;
   const otherwise = bind(
     'lw_n',
     name,
     `${listedAdmittedOnDockerHub(repositories, 'lw_n', 'digests', digest)} || ` +
       bind(
-        'lw_c',
-        'lw_n.lastIndexOf(":")',
-        `lw_c > lw_n.lastIndexOf("/") && ${celValidTag('lw_n.substring(lw_c + 1)')} && ` +
-          listedAdmittedAsSpelled(repositories, 'lw_n.substring(0, lw_c)', 'digests', digest),
+        'lw_t',
+        celColonTag('lw_n'),
+        `lw_t != "" && ${listedAdmittedAsSpelled(repositories, untagged('lw_n', 'lw_t'), 'digests', digest)}`,
       ),
   );
   const byDigest = `${i}.contains("@") && (${listedAdmitted(repositories, name, 'digests', digest)} || ${otherwise})`;
   const byTag = bind(
-    'lw_c',
-    `${i}.lastIndexOf(":")`,
-    `lw_c > ${i}.lastIndexOf("/") && ${listedAdmittedAsSpelled(repositories, `${i}.substring(0, lw_c)`, 'tags', `${i}.substring(lw_c + 1)`)}`,
+    'lw_t',
+    celColonTag(i),
+    `lw_t != "" && ${listedAdmittedAsSpelled(repositories, untagged(i, 'lw_t'), 'tags', 'lw_t.substring(1)')}`,
   );
   return tags ? `(${byDigest}) || (!${i}.contains("@") && ${byTag})` : byDigest;
 };
