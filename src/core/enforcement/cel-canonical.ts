@@ -42,7 +42,7 @@ export const bind = (name: string, value: string, body: string): string =>
   `[${value}].map(${name}, ${body})[0]`;
 
 /** Whether the CEL string expression `s` is a valid tag, as image-reference.ts says. */
-export const celValidTag = (s: string): string => `${s}.matches(${raw(TAG)})`;
+const celValidTag = (s: string): string => `${s}.matches(${raw(TAG)})`;
 
 /**
  * The tag of the CEL string expression `s` (a reference without its digest) with its colon, as

@@ -2,14 +2,7 @@
 // namespaces labelled `signwarden.dev/enforcement=deny` and one for `=warn`, and a small guard policy
 // that keeps the EnforcementParameters objects the operator's to write. Pure: options in, objects out;
 // docs/enforcement.md explains the decisions, test/e2e/enforcement-cel.e2e.test.ts runs them.
-import {
-  bind,
-  celCanonicalKey,
-  celColonTag,
-  celImageReference,
-  celValidDigest,
-  celValidTag,
-} from './cel-canonical.ts';
+import { bind, celCanonicalKey, celColonTag, celImageReference, celValidDigest } from './cel-canonical.ts';
 import { enforcementParametersKind } from '../../api/enforcement-parameters.ts';
 import { API_VERSION, GROUP } from '../../api/group.ts';
 import { DEFAULT_PARAMETERS_NAME } from './parameters.ts';
@@ -116,6 +109,10 @@ const listedAdmittedAsSpelled = (
 ): string =>
   `(${listedAdmitted(repositories, name, field, text)} || ${listedAdmittedOnDockerHub(repositories, name, field, text)})`;
 
+/** The CEL string expression `text` without its tag, `colonTag` (celColonTag of it). */
+const untagged = (text: string, colonTag: string) =>
+  `${text}.substring(0, size(${text}) - size(${colonTag}))`;
+
 /**
  * Whether image `i` is listed as admitted as written: `<name>@<digest>` or `<name>:<tag>@<digest>`
  * (a valid tag) with an admitted digest, or (`tags`) `<name>:<tag>` with an admitted tag, where
@@ -130,9 +127,6 @@ const listedAsWritten = (i: string, tags: boolean, repositories: string): string
   // split, unlike indexOf and substring, does not copy the text into code points.
   const name = `${i}.split("@", 2)[0]`;
   const digest = `${i}.split("@", 2)[1]`;
-  // `<name>:<tag>@<digest>`: the name is what precedes the tag.
-  const untagged = (text: string, colonTag: string) =>
-    `${text}.substring(0, size(${text}) - size(${colonTag}))`;
   const otherwise = bind(
     'lw_n',
     name,
@@ -161,22 +155,22 @@ const listedAsWritten = (i: string, tags: boolean, repositories: string): string
 const unguardedAsWritten = (i: string, repositories: string, overflow: string): string => {
   // A name that is not a listed key, and is canonical (so it is the repository's key).
   const unguardedKey = (k: string) => `!(${k} in ${repositories}) && ${celCanonicalKey(k)}`;
-  // `<key>@<digest>` first, with no bindings; then the forms with a tag, or without a digest.
-  const at = `${i}.indexOf("@")`;
-  const byDigest =
-    `${i}.contains("@") && ${celValidDigest(`${i}.split("@", 2)[1]`)} && ` +
-    bind('ug_k', `${i}.split("@", 2)[0]`, unguardedKey('ug_k'));
-  const otherwise = bind(
-    'ug_nt',
-    `${at} < 0 ? ${i} : ${i}.substring(0, ${at})`,
+  // `<key>@<digest>` first, with one binding; then the forms with a tag, or without a digest.
+  const name = `${i}.split("@", 2)[0]`;
+  const validDigest = celValidDigest(`${i}.split("@", 2)[1]`);
+  const byDigest = `${i}.contains("@") && ${validDigest} && ${bind('ug_k', name, unguardedKey('ug_k'))}`;
+  const otherwise =
+    `(!${i}.contains("@") || ${validDigest}) && ` +
     bind(
-      'ug_c',
-      'ug_nt.lastIndexOf(":")',
-      `ug_c > ug_nt.lastIndexOf("/") && ${celValidTag('ug_nt.substring(ug_c + 1)')} && ` +
-        `(${at} < 0 || ${celValidDigest(`${i}.substring(${at} + 1)`)}) && ${unguardedKey('ug_nt.substring(0, ug_c)')} || ` +
-        `${at} < 0 && ${unguardedKey('ug_nt')}`,
-    ),
-  );
+      'ug_nt',
+      name,
+      bind(
+        'ug_t',
+        celColonTag('ug_nt'),
+        `(ug_t != "" || !${i}.contains("@")) && ` +
+          bind('ug_k', `ug_t == "" ? ug_nt : ${untagged('ug_nt', 'ug_t')}`, unguardedKey('ug_k')),
+      ),
+    );
   return `!${overflow} && (${byDigest} || ${otherwise})`;
 };
 
