@@ -37,7 +37,7 @@ import type { PinKeys } from './pin-keys.ts';
 
 export const ACCEPT_ANNOTATION = 'signwarden.dev/accept';
 const KIND_LABEL = 'signwarden.dev/drift-kind';
-/** While the inventory is still filling after a start, look again this soon. */
+/** While the inventory is still filling after a start, one repository looks again this soon. */
 const INCOMPLETE_RETRY_MS = 2_000;
 /** How often, at most, the baseline and finding gauges are recounted. */
 const GAUGE_INTERVAL_MS = 1_000;
@@ -262,6 +262,10 @@ export function continuityController(deps: ContinuityDeps): Controller {
     gaugeTimer ??= setTimeout(updateGauges, GAUGE_INTERVAL_MS).unref();
   };
 
+  /** Repositories whose reconcile waits for a complete inventory, and the one that looks again. */
+  const waiting = new Set<string>();
+  let waiter: string | undefined;
+
   const reconcile = async (repository: string) => {
     const now = new Date();
     const baseline = parsed(signingBaselineSchema, baselines.get(objectName(repository)));
@@ -307,8 +311,20 @@ export function continuityController(deps: ContinuityDeps): Controller {
         verified.set(observation.digest, true, VERIFIED_TTL_MS);
     deps.onPlanned?.(repository, plan, pin, complete);
     // Until every workload has been observed again after a start, a plan sees part of what runs:
-    // writing it would rewrite statuses (affected workloads, last observation) twice.
-    if (!complete) return { requeueAfterMs: INCOMPLETE_RETRY_MS };
+    // writing it would rewrite statuses (affected workloads, last observation) twice. The
+    // repositories wait; one of them looks again, and the first reconcile to find the inventory
+    // complete enqueues the rest (not every repository every 2 s: O(repositories × workloads)).
+    if (!complete) {
+      waiting.add(repository);
+      waiter ??= repository;
+      return waiter === repository ? { requeueAfterMs: INCOMPLETE_RETRY_MS } : undefined;
+    }
+    if (waiting.size > 0) {
+      const rest = [...waiting].filter((r) => r !== repository);
+      waiting.clear();
+      waiter = undefined;
+      for (const r of rest) controller.enqueue(r);
+    }
     for (const signer of plan.accepted)
       logger.info('baseline widened by an accepted finding', { repository, signer });
 
@@ -338,7 +354,15 @@ export function continuityController(deps: ContinuityDeps): Controller {
     return delays.length > 0 ? { requeueAfterMs: Math.min(...delays) } : undefined;
   };
 
-  const controller = new Controller('continuity', async (key) => {
+  class Continuity extends Controller {
+    override start(options: Parameters<Controller['start']>[0]): void {
+      // A waiter's requeue does not survive a stop; a start enqueues what it knows, and the first
+      // to find the inventory incomplete waits for all.
+      waiter = undefined;
+      super.start(options);
+    }
+  }
+  const controller = new Continuity('continuity', async (key) => {
     try {
       return await reconcile(key);
     } catch (error) {
