@@ -23,6 +23,9 @@ const HOST = String.raw`^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z
 const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
 const PATH = `^${COMPONENT}(?:/${COMPONENT})*$`;
 
+/** Docker Hub's other host names, which image-reference.ts folds into `docker.io`. */
+const DOCKER_HUB_ALIASES = ['index.docker.io', 'registry-1.docker.io'];
+
 /** The bounds of image-reference.ts. */
 export const MAX_INPUT_LENGTH = 4096;
 export const MAX_NAME_LENGTH = 255;
@@ -70,8 +73,7 @@ export const celCanonicalKey = (k: string): string =>
     // The pattern ensures a first component: these read it up to its '/'.
     `(${k}.startsWith("localhost/") || ${k}.matches(${raw('^[^/]*[.:]')}))`,
     `!${k}.matches(${raw('^[^/]*:443/')})`,
-    `!${k}.startsWith("index.docker.io/")`,
-    `!${k}.startsWith("registry-1.docker.io/")`,
+    ...DOCKER_HUB_ALIASES.map((alias) => `!${k}.startsWith("${alias}/")`),
     `(!${k}.startsWith("docker.io/") || ${k}.matches(${raw('^docker[.]io/[^/]*/')}))`,
   ].join(' && ');
 
@@ -101,7 +103,7 @@ export function celImageReference(s: string): string {
     ['ir_host', 'ir_lower.endsWith(":443") ? ir_lower.substring(0, size(ir_lower) - 4) : ir_lower'],
     [
       'ir_registry',
-      '!ir_hosted || ir_host in ["docker.io", "index.docker.io", "registry-1.docker.io"] ? "docker.io" : ir_host',
+      `!ir_hosted || ir_host in ${JSON.stringify(['docker.io', ...DOCKER_HUB_ALIASES])} ? "docker.io" : ir_host`,
     ],
     [
       'ir_repository',
