@@ -189,6 +189,13 @@ export function generatePolicy(options: PolicyOptions): GeneratedPolicy {
   const undecided = (i: string, old: string, repositories: string, overflow: string): string =>
     `!(${i} in ${old}) && !(${listedAsWritten(i, !requireDigests, repositories)}) && ` +
     `!(${unguardedAsWritten(i, repositories, overflow)})`;
+  // Whether the object has an image the shortcuts cannot decide, `old` listing the old images.
+  const introducesUndecided = (old: string): string =>
+    CONTAINER_FIELDS.map(
+      (field) =>
+        `(${celPodSpec('object', 'request.kind.kind')}).?${field}.orValue([]).exists(c, ` +
+        `${undecided('c.?image.orValue("")', old, PARAMETER_REPOSITORIES, PARAMETER_OVERFLOW)})`,
+    ).join(' || ');
 
   const guarded = `(variables.everyGuarded || ${ENTRY}.?guardedBy.hasValue())`;
   const admittedDigest = `${DIGEST_VERDICT}.startsWith("+")`;
@@ -251,13 +258,13 @@ export function generatePolicy(options: PolicyOptions): GeneratedPolicy {
       matchConditions: [
         {
           name: 'introduces-undecided-images',
-          // Without bindings (each a comprehension): on CREATE this reads each image a few times
-          // and builds no list.
-          expression: CONTAINER_FIELDS.map(
-            (field) =>
-              `(${celPodSpec('object', 'request.kind.kind')}).?${field}.orValue([]).exists(c, ` +
-              `${undecided('c.?image.orValue("")', `(${celOldImages('request.kind.kind')})`, PARAMETER_REPOSITORIES, PARAMETER_OVERFLOW)})`,
-          ).join(' || '),
+          // Without bindings (each a comprehension) on CREATE: it reads each image a few times and
+          // builds no list. An UPDATE lists the old images once.
+          expression: `oldObject == null ? ${introducesUndecided('[]')} : ${bind(
+            'mc_old',
+            celObjectImages('oldObject', 'request.kind.kind', 'im_old'),
+            introducesUndecided('mc_old'),
+          )}`,
         },
       ],
       variables: [
