@@ -81,7 +81,8 @@ export const listed = (
   spec: EnforcementParametersSpec,
   repository: string,
   digest: string,
-): string | undefined => spec.repositories[repository]?.digests?.[digest];
+): string | undefined =>
+  spec.admitted?.[`${repository}@${digest}`] ?? spec.repositories[repository]?.digests?.[digest];
 
 /** The digests `generateParameters` lists as admitted (`+`): the ones a Pod may name. */
 export function admittedImages(
@@ -116,8 +117,7 @@ export function withTags<T extends { containers: [string, string]; init: string 
 }
 
 /**
- * Three admitted digests of Docker Hub repositories, spelled as people write them (no `docker.io/`):
- * not listed as written, so the policy canonicalizes them (its full path).
+ * Three admitted digests of Docker Hub repositories, spelled as people write them (no `docker.io/`).
  */
 export function dockerHubShort(
   repositories: readonly GuardedRepository[],

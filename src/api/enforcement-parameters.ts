@@ -12,6 +12,8 @@ import type { KindDefinition } from './kind-definition.ts';
 /** Digests or tags listed per repository; the operator's size bound (~1 MiB) comes first in practice. */
 export const MAX_VERDICTS_PER_REPOSITORY = 16_384;
 export const MAX_REPOSITORIES = 8_192;
+/** Admitted digests listed in all; the size bound comes first in practice (about 12,000 fit). */
+export const MAX_ADMITTED = 65_536;
 
 const verdict = (description: string) =>
   z
@@ -40,7 +42,7 @@ const repositorySchema = z
     ).optional(),
     signers: text(512, 'The expected signers, as denial messages show them.').optional(),
     digests: verdictMap(
-      'Verdicts by digest (sha256:<hex>), exactly as an image reference spells it.',
+      'Verdicts by digest (sha256:<hex>), exactly as an image reference spells it: those known to violate; admitted ones only when they would not all fit in spec.admitted.',
     ).optional(),
     tags: verdictMap(
       'What each tag last resolved to: `+` an admitted digest, `-<finding>` a violating one.',
@@ -56,6 +58,20 @@ export const enforcementParametersSpecSchema = z
       maxProperties: MAX_REPOSITORIES,
       'x-kubernetes-map-type': 'atomic',
     }),
+    admitted: z
+      .record(
+        z.string(),
+        z
+          .enum(['+', '+accepted'])
+          .meta({ description: '`+` verified, `+accepted` admitted by an accepted finding.' }),
+      )
+      .meta({
+        description:
+          'Admitted digests of guarded repositories, keyed <repository>@<digest> exactly as an image reference spells it, so that admission reads one entry per image. Empty when they would not all fit: they are then listed under their repository, more compactly.',
+        maxProperties: MAX_ADMITTED,
+        'x-kubernetes-map-type': 'atomic',
+      })
+      .optional(),
     overflow: z.boolean().meta({
       description:
         'True when the verdicts did not fit: every repository then counts as guarded, and a digest not listed is denied (fail closed).',
@@ -64,7 +80,7 @@ export const enforcementParametersSpecSchema = z
     counts: z
       .object({
         repositories: count('Guarded repositories listed.'),
-        digests: count('Digest verdicts listed.'),
+        digests: count('Digest verdicts listed (admitted and violating).'),
         tags: count('Tag verdicts listed.'),
       })
       .meta({ description: 'What is listed, for kubectl get.' }),

@@ -80,8 +80,23 @@ async function freshNamespace(labels: Record<string, string> = {}): Promise<stri
   return name;
 }
 
-async function publish(namespace: string, repositories: GuardedRepository[]): Promise<void> {
-  const { object } = generateParameters({ namespace, repositories });
+/**
+ * Publishes the parameters of `repositories` in `namespace`; `byRepository`: bounded by what they
+ * take listed by reference (the bound keeps room for the counts), so that they are listed by
+ * repository.
+ */
+async function publish(
+  namespace: string,
+  repositories: readonly GuardedRepository[],
+  layout: 'byReference' | 'byRepository' = 'byReference',
+): Promise<void> {
+  const unbounded = generateParameters({ namespace, repositories, maxBytes: Number.POSITIVE_INFINITY });
+  const maxBytes = layout === 'byRepository' ? unbounded.bytes : undefined;
+  const { object, overflow } = generateParameters({ namespace, repositories, maxBytes });
+  expect(overflow).toBe(false);
+  expect(Object.keys(object.spec.admitted ?? {}).length === 0).toBe(
+    layout === 'byRepository' || Object.keys(unbounded.object.spec.admitted ?? {}).length === 0,
+  );
   const applied = await kubectl(['apply', '--server-side', asOperator, '-f', '-'], {
     input: JSON.stringify(object),
   });
@@ -289,13 +304,18 @@ describe('CEL canonicalization', () => {
   });
 
   it.each([
-    ['a few repositories guarded', guarded],
-    ['everything the vectors name listed as admitted', listedEverything],
-  ])(
+    ['a few repositories guarded', guarded, 'byReference'],
+    ['everything the vectors name listed as admitted', listedEverything, 'byReference'],
+    [
+      'everything listed, admitted digests by repository (too many to list by reference)',
+      listedEverything,
+      'byRepository',
+    ],
+  ] as const)(
     'decides every vector as a Pod the way the TypeScript canonicalizer implies: %s',
-    async (_, published) => {
+    async (_, published, layout) => {
       const namespace = await freshNamespace({ 'signwarden.dev/enforcement': 'deny' });
-      await publish(namespace, published);
+      await publish(namespace, published, layout);
       await eventually(
         async () => {
           const admitted = await dryRun(pod(namespace, 'nginx:1.27'));

@@ -110,7 +110,12 @@ describe('enforcement', () => {
       const got = await kubectl(['get', 'enforcementparameters', POLICY, '-n', namespace, '-o', 'json']);
       expect(got.code, got.stderr).toBe(0);
       const { spec } = JSON.parse(got.stdout) as { spec: EnforcementParametersSpec };
-      expect(spec.repositories[key(name)]?.[field]?.[of]).toBe(verdict);
+      // Admitted digests are listed by reference, the rest under their repository.
+      const listed =
+        field === 'digests' && verdict.startsWith('+')
+          ? spec.admitted?.[`${key(name)}@${of}`]
+          : spec.repositories[key(name)]?.[field]?.[of];
+      expect(listed).toBe(verdict);
     }, WAIT);
   /** The finding of `kind` about `image` (its digest is the subject). */
   const findingOf = async (name: string, kind: string, image: Image) => {

@@ -49,9 +49,13 @@ describe('generateParameters', () => {
         'ghcr.io/acme/api': {
           guardedBy: 'signingbaseline/api-123',
           signers: 'release.yml (issuer), key sha256:ab?forged line',
-          digests: { [digest('1')]: '+', [digest('2')]: '-api-unsigned-1', [digest('3')]: '+accepted' },
+          digests: { [digest('2')]: '-api-unsigned-1' },
           tags: { bad: '-api-unsigned-1', v1: '+' },
         },
+      },
+      admitted: {
+        [`ghcr.io/acme/api@${digest('1')}`]: '+',
+        [`ghcr.io/acme/api@${digest('3')}`]: '+accepted',
       },
       overflow: false,
       dropped: 0,
@@ -64,9 +68,8 @@ describe('generateParameters', () => {
     [
       'an unguarded repository: only its violating digests, no guard',
       { guarded: false },
-      {
-        digests: { [digest('2')]: '-api-unsigned-1' },
-      },
+      { digests: { [digest('2')]: '-api-unsigned-1' } },
+      [],
     ],
     [
       'a finding name that is not an object name',
@@ -75,13 +78,13 @@ describe('generateParameters', () => {
         tags: [],
       },
       { guardedBy: 'signingbaseline/api-123', digests: { [digest('2')]: '-' } },
+      [],
     ],
     [
       'a source that is not an object reference',
       { source: 'pin x', digests: [], tags: [] },
-      {
-        guardedBy: 'driftfindings',
-      },
+      { guardedBy: 'driftfindings' },
+      [],
     ],
     [
       'a digest or tag whose reference would not parse back to itself',
@@ -95,19 +98,21 @@ describe('generateParameters', () => {
           { tag: 'v1@x', digest: digest('1') },
         ],
       },
-      { guardedBy: 'signingbaseline/api-123', digests: { [digest('1')]: '+' } },
+      { guardedBy: 'signingbaseline/api-123' },
+      [`ghcr.io/acme/api@${digest('1')}`],
     ],
-  ] as const)('%s', (_, change, expected) => {
+  ] as const)('%s', (_, change, expected, admitted) => {
     const { object } = generateParameters({ namespace: 'n', repositories: [{ ...repo, ...change }] });
     // The signers are the same in every case (checked above).
     expect({ ...object.spec.repositories['ghcr.io/acme/api'], signers: undefined }).toEqual(expected);
+    expect(Object.keys(object.spec.admitted ?? {})).toEqual(admitted);
   });
 
   it.each(['docker.io/nginx', 'ghcr.io/Acme/api', 'ghcr.io/acme/api:v1', 'has space/x'])(
     'leaves out a repository that is not its own canonical key: %s',
     (repository) => {
       const { object } = generateParameters({ namespace: 'n', repositories: [{ ...repo, repository }] });
-      expect(object.spec.repositories).toEqual({});
+      expect([object.spec.repositories, object.spec.admitted]).toEqual([{}, {}]);
     },
   );
 
@@ -129,10 +134,8 @@ describe('generateParameters', () => {
     Array.from({ length: n }, (_, i) => ({ ...repo, repository: `ghcr.io/acme/app-${i}` }));
 
   /** Admitted digests of `many(n)` the parameters list as admitted. */
-  const admittedListed = (spec: { repositories: Record<string, { digests?: Record<string, string> }> }) =>
-    Object.values(spec.repositories).flatMap((r) =>
-      Object.values(r.digests ?? {}).filter((v) => v.startsWith('+')),
-    ).length;
+  const admittedListed = (spec: { admitted?: Record<string, string> }) =>
+    Object.keys(spec.admitted ?? {}).length;
 
   it.each([
     ['everything fits', 1_000_000, { overflow: false, dropped: 0, digests: 300, tags: 200 }],
@@ -157,6 +160,42 @@ describe('generateParameters', () => {
       expect(spec.counts.repositories).toBe(100);
       expect(admittedListed(spec)).toBe(200);
     } else expect(admittedListed(spec)).toBeLessThan(200);
+  });
+
+  it('lists admitted digests by repository when they would not all fit by reference', () => {
+    // Only what Pods need: leaving anything out of it is what switches.
+    const repositories = many(100).map((r) => ({
+      ...r,
+      digests: r.digests.filter((d) => d.decision.admit),
+      tags: r.tags?.filter((t) => t.tag === 'v1'),
+    }));
+    const byReference = generateParameters({ namespace: 'n', repositories, maxBytes: Infinity });
+    const { object, overflow, dropped } = generateParameters({
+      namespace: 'n',
+      repositories,
+      // The bound keeps room for the counts: listed by reference, they no longer fit.
+      maxBytes: byReference.bytes,
+    });
+    expect([byReference.overflow, overflow, dropped]).toEqual([false, false, 0]);
+    expect([admittedListed(byReference.object.spec), admittedListed(object.spec)]).toEqual([200, 0]);
+    expect(object.spec.repositories['ghcr.io/acme/app-7']).toMatchObject({
+      digests: { [digest('1')]: '+', [digest('3')]: '+accepted' },
+      tags: { v1: '+' },
+    });
+    expect(object.spec.counts).toEqual(byReference.object.spec.counts);
+  });
+
+  it('keeps listing admitted digests by reference when only template feedback is left out', () => {
+    const byReference = generateParameters({ namespace: 'n', repositories: many(100), maxBytes: Infinity });
+    const result = generateParameters({
+      namespace: 'n',
+      repositories: many(100),
+      maxBytes: byReference.bytes,
+    });
+    expect(result.dropped).toBeGreaterThan(0);
+    const { spec } = result.object;
+    const admittedTags = Object.values(spec.repositories).filter((r) => r.tags?.v1 === '+').length;
+    expect([result.overflow, admittedListed(spec), admittedTags]).toEqual([false, 200, 100]);
   });
 
   it('never drops a violating digest of a repository nobody guards without failing closed', () => {

@@ -3,11 +3,14 @@
 // object (src/api/enforcement-parameters.ts) in each enforced namespace, written from the same
 // decisions as the DriftFindings (decide.ts).
 //
-// Layout (docs/enforcement.md): `spec.repositories` maps each canonical repository key to
+// Layout (docs/enforcement.md): `spec.admitted` maps `<repository>@<digest>` of each admitted digest
+// of a guarded repository to `+` (verified) or `+accepted`, so that an image written that way costs
+// admission one map read; `spec.repositories` maps each canonical repository key to
 //   guardedBy  `signingbaseline/NAME` or `signaturepin/NAME`; absent when the repository is not
 //              guarded (then only its digests known to violate are listed)
 //   signers    the expected signers, for denial messages
-//   digests    digest → `+` verified, `+accepted` accepted, `-<finding>` known to violate
+//   digests    digest → `-<finding>` known to violate; and `+`, `+accepted` when the admitted digests
+//              would not all fit in `spec.admitted`, where each costs its repository's key again
 //   tags       tag → `+` resolved to an admitted digest, `-<finding>` to a violating one
 // and `spec.overflow` says the verdicts did not fit: every repository counts as guarded. Every key is
 // the exact text an image reference spells (checked here: `<repository>@<digest>` and
@@ -15,9 +18,10 @@
 // verdict up in O(1), and an image written in canonical form needs no canonicalization at all.
 import { API_VERSION } from '../../api/group.ts';
 import type { EnforcementParametersSpec } from '../../api/enforcement-parameters.ts';
-import { MAX_REPOSITORIES, MAX_VERDICTS_PER_REPOSITORY } from '../../api/enforcement-parameters.ts';
 import type { Decision } from '../continuity/decide.ts';
 import { parseImageReference } from '../image-reference.ts';
+import type { Entry } from './parameters-placement.ts';
+import { place } from './parameters-placement.ts';
 
 export const DEFAULT_PARAMETERS_NAME = 'signwarden-enforcement';
 /**
@@ -124,23 +128,28 @@ function exact(reference: string, repository: string, part: { digest?: string; t
   );
 }
 
-/** One entry of the parameters, with its priority under the size bound (lower is kept first). */
-interface Entry {
-  repository: string;
-  field: 'guardedBy' | 'digests' | 'tags';
-  key: string;
-  value: string;
-  signers?: string;
-  priority: number;
-}
+/** What is kept first under the size bound (lower first). */
+const PRIORITY = {
+  repository: 0,
+  /** Admitted digests, and the violating digests of repositories nobody guards: Pods need them. */
+  admittedDigest: 1,
+  admittedTag: 2,
+  /** Of guarded repositories, for templates' early feedback: Pods are denied these anyway. */
+  violatingDigest: 3,
+  violatingTag: 4,
+};
 
-/** JSON bytes of a string, quotes included. */
-const json = (text: string): number => JSON.stringify(text).length;
+/**
+ * Where admitted digests are listed: `byReference` in `spec.admitted` under
+ * `<repository>@<digest>` (one map read for an image written so), `byRepository` under their
+ * repository's `digests` (about a third fewer bytes each, when the other does not fit).
+ */
+type Layout = 'byReference' | 'byRepository';
 
-/** The parameters of one namespace. Deterministic: same input, same object. */
-export function generateParameters(input: ParametersInput): ParametersResult {
+/** The entries of the parameters, by priority; input sorted by repository. */
+function entriesOf(repositories: readonly GuardedRepository[], layout: Layout): Entry[] {
   const entries: Entry[] = [];
-  for (const repo of [...input.repositories].sort((a, b) => compare(a.repository, b.repository))) {
+  for (const repo of repositories) {
     // Keys are exact texts of references: a repository that is not its own canonical key would
     // never be looked up, and must not be mistaken for one by the policy's shortcut.
     if (!exact(repo.repository, repo.repository, {})) continue;
@@ -152,7 +161,7 @@ export function generateParameters(input: ParametersInput): ParametersResult {
         key: '',
         value: SOURCE.test(repo.source) ? repo.source : 'driftfindings',
         signers: sanitizeLine(repo.expected.join(', ') || 'none recorded'),
-        priority: 0,
+        priority: PRIORITY.repository,
       });
     const verdicts = new Map<string, Verdict>();
     for (const d of repo.digests) {
@@ -160,14 +169,15 @@ export function generateParameters(input: ParametersInput): ParametersResult {
       if (!verdict || (!guarded && verdict.kind !== 'violates')) continue;
       if (!exact(`${repo.repository}@${d.digest}`, repo.repository, { digest: d.digest })) continue;
       verdicts.set(d.digest, verdict);
+      const byReference = verdict.kind !== 'violates' && layout === 'byReference';
       entries.push({
         repository: repo.repository,
-        field: 'digests',
-        key: d.digest,
+        field: byReference ? 'admitted' : 'digests',
+        key: byReference ? `${repo.repository}@${d.digest}` : d.digest,
         value: spelled(verdict),
         // Of a repository nobody guards the violating digests are all that denies its Pods: as
         // vital as admitted digests (without them admission would admit, not fail closed).
-        priority: verdict.kind === 'violates' && guarded ? 3 : 1,
+        priority: verdict.kind === 'violates' && guarded ? PRIORITY.violatingDigest : PRIORITY.admittedDigest,
       });
     }
     for (const { tag, digest } of guarded ? (repo.tags ?? []) : []) {
@@ -178,51 +188,31 @@ export function generateParameters(input: ParametersInput): ParametersResult {
         field: 'tags',
         key: tag,
         value: verdict.kind === 'violates' ? spelled(verdict) : '+',
-        priority: verdict.kind === 'violates' ? 4 : 2,
+        priority: verdict.kind === 'violates' ? PRIORITY.violatingTag : PRIORITY.admittedTag,
       });
     }
   }
+  return entries;
+}
 
+/** The parameters of one namespace. Deterministic: same input, same object. */
+export function generateParameters(input: ParametersInput): ParametersResult {
+  const repositoriesIn = [...input.repositories].sort((a, b) => compare(a.repository, b.repository));
   // Within the bound, by priority: repositories, admitted digests and the violating digests of
   // repositories nobody guards first (without them admission must fail closed), then admitted tags,
-  // then what only gives templates early feedback. Costs are
-  // the JSON bytes each entry adds (a comma each, and the enclosing objects when first used).
+  // then what only gives templates early feedback. Admitted digests are listed by reference unless
+  // that leaves out anything a Pod needs (up to admitted tags); then by repository, where more fit.
   const maxBytes = (input.maxBytes ?? MAX_SPEC_BYTES) - FIXED_BYTES;
-  type Built = {
-    guardedBy?: string;
-    signers?: string;
-    digests?: Map<string, string>;
-    tags?: Map<string, string>;
-  };
-  const built = new Map<string, Built>();
-  let bytes = 0;
-  let dropped = 0;
-  let overflow = false;
-  const ordered = entries
-    .map((e, index) => ({ ...e, index }))
-    .sort((a, b) => a.priority - b.priority || a.index - b.index);
-  for (const e of ordered) {
-    const repo = built.get(e.repository);
-    const map = e.field === 'guardedBy' ? undefined : repo?.[e.field];
-    let cost =
-      e.field === 'guardedBy'
-        ? `"guardedBy":,"signers":,`.length + json(e.value) + json(e.signers ?? '')
-        : json(e.key) + json(e.value) + 2 + (map ? 0 : json(e.field) + 4);
-    if (!repo) cost += json(e.repository) + 4;
-    const full =
-      (!repo && built.size >= MAX_REPOSITORIES) ||
-      (map !== undefined && map.size >= MAX_VERDICTS_PER_REPOSITORY);
-    if (full || bytes + cost > maxBytes) {
-      dropped++;
-      if (e.priority <= 1) overflow = true;
-      continue;
-    }
-    bytes += cost;
-    const target = repo ?? {};
-    if (!repo) built.set(e.repository, target);
-    if (e.field === 'guardedBy') Object.assign(target, { guardedBy: e.value, signers: e.signers });
-    else (target[e.field] ??= new Map()).set(e.key, e.value);
-  }
+  const byReference = place(entriesOf(repositoriesIn, 'byReference'), maxBytes);
+  const {
+    repositories: built,
+    admitted,
+    dropped,
+    firstDropped,
+  } = byReference.firstDropped <= PRIORITY.admittedTag
+    ? place(entriesOf(repositoriesIn, 'byRepository'), maxBytes)
+    : byReference;
+  const overflow = firstDropped <= PRIORITY.admittedDigest;
 
   const sorted = (map: Map<string, string>) => Object.fromEntries([...map].sort(([a], [b]) => compare(a, b)));
   const repositories: EnforcementParametersSpec['repositories'] = {};
@@ -237,11 +227,12 @@ export function generateParameters(input: ParametersInput): ParametersResult {
   const values = Object.values(repositories);
   const spec: EnforcementParametersSpec = {
     repositories,
+    admitted: sorted(admitted) as EnforcementParametersSpec['admitted'],
     overflow,
     dropped,
     counts: {
       repositories: values.filter((r) => r.guardedBy !== undefined).length,
-      digests: values.reduce((n, r) => n + Object.keys(r.digests ?? {}).length, 0),
+      digests: admitted.size + values.reduce((n, r) => n + Object.keys(r.digests ?? {}).length, 0),
       tags: values.reduce((n, r) => n + Object.keys(r.tags ?? {}).length, 0),
     },
   };
@@ -262,7 +253,7 @@ export function generateParameters(input: ParametersInput): ParametersResult {
   };
 }
 
-/** Bytes of the spec outside the repositories map, at most (the counts' digits included). */
+/** Bytes of the spec outside the two maps' entries, at most (the counts' digits included). */
 const FIXED_BYTES = 200;
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -90,7 +90,7 @@ describe('generatePolicy', () => {
 
   it('canonicalizes in CEL every image not listed as admitted as written, and reports the first violation with a count', () => {
     const variable = (name: string) => spec.variables.find((v) => v.name === name)?.expression ?? '';
-    expect(variable('undecided')).toContain('.?digests[?');
+    expect(variable('undecided')).toContain('in variables.admitted');
     expect(variable('undecided')).not.toContain(celImageReference('i'));
     expect(variable('references')).toBe(`variables.undecided.map(i, ${celImageReference('i')})`);
     expect(spec.validations[0]?.expression).toBe('size(variables.violations) == 0');
@@ -104,6 +104,7 @@ describe('generatePolicy', () => {
     // Match conditions cannot read variables; the parameters' map is read directly.
     expect(condition?.expression).not.toContain('variables.');
     expect(condition?.expression).toContain('params.spec.?repositories');
+    expect(condition?.expression).toContain('in params.spec.?admitted.orValue({})');
     expect(condition?.expression).not.toContain(celImageReference('i'));
     for (const field of ['containers', 'initContainers', 'ephemeralContainers'])
       expect(condition?.expression).toContain(`.?${field}.orValue([])`);

@@ -70,6 +70,8 @@ const celObjectImages = (object: string, kind: string, name: string): string =>
 
 /** The verdicts' map of the parameters; the custom resource reaches CEL unconverted. */
 const PARAMETER_REPOSITORIES = 'params.spec.?repositories.orValue({})';
+/** The admitted digests, keyed `<repository>@<digest>`. */
+const PARAMETER_ADMITTED = 'params.spec.?admitted.orValue({})';
 /** Whether the verdicts did not fit: every repository then counts as guarded. */
 const PARAMETER_OVERFLOW = 'params.spec.?overflow.orValue(false)';
 
@@ -79,69 +81,73 @@ const DIGEST_VERDICT = `${ENTRY}.?digests[?r.digest].orValue("")`;
 const TAG_VERDICT = `${ENTRY}.?tags[?(r.tag == "" ? "latest" : r.tag)].orValue("")`;
 
 /**
- * Whether `key`'s digest or tag `text` is listed as admitted in the map `repositories` (CEL
- * expressions).
+ * Whether `listed(key)` holds for the name `name` (a CEL string expression, read several times) as
+ * Docker Hub's short forms fold it: `nginx` to `docker.io/library/nginx`, `bitnami/redis` to
+ * `docker.io/bitnami/redis` (a first component that names no host: no '.' or ':', not `localhost`),
+ * as image-reference.ts does. `name` may end in `@<digest>`, which holds no '/'.
  */
-const listedAdmitted = (repositories: string, key: string, field: 'digests' | 'tags', text: string): string =>
-  `${repositories}[?${key}].?${field}[?${text}].orValue("").startsWith("+")`;
+const listedOnDockerHub = (name: string, listed: (key: string) => string): string =>
+  `(!${name}.contains("/") ? ${listed(`"docker.io/library/" + ${name}`)} : ` +
+  `${name}.matches(r'^[^/.:]+/') && !${name}.startsWith("localhost/") && ${listed(`"docker.io/" + ${name}`)})`;
 
-/**
- * The same for the repository spelled `name` as Docker Hub's short forms fold it: `nginx` to
- * `docker.io/library/nginx`, `bitnami/redis` to `docker.io/bitnami/redis` (a first component that
- * names no host: no '.' or ':', not `localhost`), as image-reference.ts does.
- */
-const listedAdmittedOnDockerHub = (
-  repositories: string,
-  name: string,
-  field: 'digests' | 'tags',
-  text: string,
-): string =>
-  `(!${name}.contains("/") ? ${listedAdmitted(repositories, `"docker.io/library/" + ${name}`, field, text)} : ` +
-  `${name}.matches(r'^[^/.:]+/') && !${name}.startsWith("localhost/") && ` +
-  `${listedAdmitted(repositories, `"docker.io/" + ${name}`, field, text)})`;
-
-/** `name` as written or folded as a Docker Hub short form: listed as admitted. */
-const listedAdmittedAsSpelled = (
-  repositories: string,
-  name: string,
-  field: 'digests' | 'tags',
-  text: string,
-): string =>
-  `(${listedAdmitted(repositories, name, field, text)} || ${listedAdmittedOnDockerHub(repositories, name, field, text)})`;
+/** The same for `name` as written, or folded as a Docker Hub short form. */
+const listedAsSpelled = (name: string, listed: (key: string) => string): string =>
+  `(${listed(name)} || ${listedOnDockerHub(name, listed)})`;
 
 /** The CEL string expression `text` without its tag, `colonTag` (celColonTag of it). */
 const untagged = (text: string, colonTag: string) =>
   `${text}.substring(0, size(${text}) - size(${colonTag}))`;
 
 /**
+ * Whether the map `repositories` lists the digest or tag `text` (CEL expressions) of repository
+ * `key` as admitted.
+ */
+const listedUnder = (repositories: string, field: 'digests' | 'tags', key: string, text: string): string =>
+  `${repositories}[?${key}].?${field}[?${text}].orValue("").startsWith("+")`;
+
+/**
  * Whether image `i` is listed as admitted as written: `<name>@<digest>` or `<name>:<tag>@<digest>`
- * (a valid tag) with an admitted digest, or (`tags`) `<name>:<tag>` with an admitted tag, where
- * `<name>` is a listed repository key or a Docker Hub short form of one. Every key the parameters
- * hold is the exact text of a canonical repository, digest or tag (parameters.ts checks it), and a
+ * (a valid tag) with an admitted digest (in the map `admitted` by reference, or in `repositories`
+ * under its repository), or (`tags`) `<name>:<tag>` with an admitted tag, where `<name>` is a
+ * listed repository key or a Docker Hub short form of one. Every key the parameters hold is the
+ * exact text of a canonical repository, reference, digest or tag (parameters.ts checks it), and a
  * reference made of such texts (or of a short form that folds to such a key) canonicalizes to
  * exactly them, so this agrees with the full path while skipping the canonicalization: the common
  * case, cheapest. Names are prefixed `lw_` so that they shadow nothing.
  */
-const listedAsWritten = (i: string, tags: boolean, repositories: string): string => {
-  // `<key>@<digest>` first, with no bindings: a listed key holds no tag, so a hit needs no parsing.
+const listedAsWritten = (i: string, tags: boolean, repositories: string, admitted: string): string => {
+  const inAdmitted = (key: string) => `(${key}) in ${admitted}`;
   // split, unlike indexOf and substring, does not copy the text into code points.
-  const name = `${i}.split("@", 2)[0]`;
   const digest = `${i}.split("@", 2)[1]`;
-  const otherwise = bind(
-    'lw_n',
-    name,
-    `${listedAdmittedOnDockerHub(repositories, 'lw_n', 'digests', digest)} || ` +
-      bind(
-        'lw_t',
-        celColonTag('lw_n'),
-        `lw_t != "" && ${listedAdmittedAsSpelled(repositories, untagged('lw_n', 'lw_t'), 'digests', digest)}`,
-      ),
-  );
-  const byDigest = `${i}.contains("@") && (${listedAdmitted(repositories, name, 'digests', digest)} || ${otherwise})`;
+  // Listed by reference first, as written (one map read, no parsing) or in a Docker Hub short form;
+  // then by repository (parameters too large to list them by reference).
+  const byDigest =
+    `${inAdmitted(i)} || ${i}.contains("@") && (${listedOnDockerHub(i, inAdmitted)} || ` +
+    `${listedUnder(repositories, 'digests', `${i}.split("@", 2)[0]`, digest)} || ` +
+    bind(
+      'lw_n',
+      `${i}.split("@", 2)[0]`,
+      `${listedOnDockerHub('lw_n', (key) => listedUnder(repositories, 'digests', key, digest))} || ` +
+        bind(
+          'lw_t',
+          celColonTag('lw_n'),
+          `lw_t != "" && ` +
+            bind(
+              'lw_u',
+              untagged('lw_n', 'lw_t'),
+              listedAsSpelled(
+                'lw_u',
+                (key) =>
+                  `${inAdmitted(`${key} + "@" + ${digest}`)} || ${listedUnder(repositories, 'digests', key, digest)}`,
+              ),
+            ),
+        ),
+    ) +
+    ')';
   const byTag = bind(
     'lw_t',
     celColonTag(i),
-    `lw_t != "" && ${listedAdmittedAsSpelled(repositories, untagged(i, 'lw_t'), 'tags', 'lw_t.substring(1)')}`,
+    `lw_t != "" && ${listedAsSpelled(untagged(i, 'lw_t'), (key) => listedUnder(repositories, 'tags', key, 'lw_t.substring(1)'))}`,
   );
   return tags ? `(${byDigest}) || (!${i}.contains("@") && ${byTag})` : byDigest;
 };
@@ -174,6 +180,13 @@ const unguardedAsWritten = (i: string, repositories: string, overflow: string): 
   return `!${overflow} && (${byDigest} || ${otherwise})`;
 };
 
+/** The CEL expressions that read the parameters: their two maps and whether they overflowed. */
+interface ParameterExpressions {
+  repositories: string;
+  admitted: string;
+  overflow: string;
+}
+
 /** The images of the old object of an UPDATE; [] on CREATE. */
 const celOldImages = (kind: string): string =>
   `oldObject == null ? [] : ${celObjectImages('oldObject', kind, 'im_old')}`;
@@ -183,22 +196,35 @@ export function generatePolicy(options: PolicyOptions): GeneratedPolicy {
   const parametersName = options.parametersName ?? DEFAULT_PARAMETERS_NAME;
   const excluded = [...(options.excludedNamespaces ?? [options.operatorNamespace, 'kube-system'])].sort();
   const requireDigests = options.requireDigests === true;
-  // Whether image `i` needs judging in full: the update introduces it (not in the list `old`), and
-  // the shortcuts, reading the map `repositories` and the bool `overflow`, cannot admit it as
+  // Whether image `i` needs judging in full: the update introduces it (not in the list `old`; none
+  // on CREATE), and the shortcuts, reading the parameters' maps and overflow, cannot admit it as
   // written: listed as admitted, or in canonical form in a repository nobody guards.
-  const undecided = (i: string, old: string, repositories: string, overflow: string): string =>
-    `!(${i} in ${old}) && !(${listedAsWritten(i, !requireDigests, repositories)}) && ` +
-    `!(${unguardedAsWritten(i, repositories, overflow)})`;
+  const undecided = (i: string, old: string | undefined, p: ParameterExpressions): string =>
+    `${old === undefined ? '' : `!(${i} in ${old}) && `}` +
+    `!(${listedAsWritten(i, !requireDigests, p.repositories, p.admitted)}) && ` +
+    `!(${unguardedAsWritten(i, p.repositories, p.overflow)})`;
+  const fromParameters = {
+    repositories: PARAMETER_REPOSITORIES,
+    admitted: PARAMETER_ADMITTED,
+    overflow: PARAMETER_OVERFLOW,
+  };
   // Whether the object has an image the shortcuts cannot decide, `old` listing the old images.
-  const introducesUndecided = (old: string): string =>
+  const introducesUndecided = (old: string | undefined): string =>
     CONTAINER_FIELDS.map(
       (field) =>
         `(${celPodSpec('object', 'request.kind.kind')}).?${field}.orValue([]).exists(c, ` +
-        `${undecided('c.?image.orValue("")', old, PARAMETER_REPOSITORIES, PARAMETER_OVERFLOW)})`,
+        `${undecided('c.?image.orValue("")', old, fromParameters)})`,
     ).join(' || ');
+  // The same for a Pod's CREATE, the request that matters most: the API server validated the Pod
+  // before admission, so it has containers, each with an image, and nothing needs an optional read.
+  const podIntroducesUndecided = CONTAINER_FIELDS.map(
+    (field, n) =>
+      `object.spec${n === 0 ? `.${field}` : `.?${field}.orValue([])`}.exists(c, ` +
+      `${undecided('c.image', undefined, fromParameters)})`,
+  ).join(' || ');
 
   const guarded = `(variables.everyGuarded || ${ENTRY}.?guardedBy.hasValue())`;
-  const admittedDigest = `${DIGEST_VERDICT}.startsWith("+")`;
+  const admittedDigest = `((r.key + "@" + r.digest) in variables.admitted || ${DIGEST_VERDICT}.startsWith("+"))`;
   const violatingDigest = `${DIGEST_VERDICT}.startsWith("-")`;
   const admittedTag = `${TAG_VERDICT}.startsWith("+")`;
   const violatingTag = `${TAG_VERDICT}.startsWith("-")`;
@@ -260,17 +286,20 @@ export function generatePolicy(options: PolicyOptions): GeneratedPolicy {
           name: 'introduces-undecided-images',
           // Without bindings (each a comprehension) on CREATE: it reads each image a few times and
           // builds no list. An UPDATE lists the old images once.
-          expression: `oldObject == null ? ${introducesUndecided('[]')} : ${bind(
-            'mc_old',
-            celObjectImages('oldObject', 'request.kind.kind', 'im_old'),
-            introducesUndecided('mc_old'),
-          )}`,
+          expression:
+            `oldObject == null && request.kind.kind == "Pod" ? ${podIntroducesUndecided} : ` +
+            `oldObject == null ? ${introducesUndecided(undefined)} : ${bind(
+              'mc_old',
+              celObjectImages('oldObject', 'request.kind.kind', 'im_old'),
+              introducesUndecided('mc_old'),
+            )}`,
         },
       ],
       variables: [
         { name: 'kind', expression: 'request.kind.kind' },
         // The custom resource reaches CEL unconverted, and each lookup reads one map entry.
         { name: 'repositories', expression: PARAMETER_REPOSITORIES },
+        { name: 'admitted', expression: PARAMETER_ADMITTED },
         { name: 'everyGuarded', expression: PARAMETER_OVERFLOW },
         { name: 'images', expression: celObjectImages('object', 'variables.kind', 'im_spec') },
         { name: 'oldImages', expression: celOldImages('variables.kind') },
@@ -278,7 +307,11 @@ export function generatePolicy(options: PolicyOptions): GeneratedPolicy {
         // metadata update (a finalizer removed, a label) of a running Pod protects nothing.
         {
           name: 'undecided',
-          expression: `variables.images.filter(i, ${undecided('i', 'variables.oldImages', 'variables.repositories', 'variables.everyGuarded')})`,
+          expression: `variables.images.filter(i, ${undecided('i', 'variables.oldImages', {
+            repositories: 'variables.repositories',
+            admitted: 'variables.admitted',
+            overflow: 'variables.everyGuarded',
+          })})`,
         },
         { name: 'references', expression: `variables.undecided.map(i, ${celImageReference('i')})` },
         {

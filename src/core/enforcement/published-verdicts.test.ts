@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { publishedAdmitted } from './published-verdicts.ts';
 
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
-const spec = (repositories: Record<string, { digests?: Record<string, string> }>) => ({
+const spec = (
+  repositories: Record<string, { digests?: Record<string, string> }>,
+  admitted?: Record<string, string>,
+) => ({
   repositories,
+  ...(admitted ? { admitted } : {}),
   overflow: false,
   dropped: 0,
   counts: { repositories: 0, digests: 0, tags: 0 },
@@ -11,19 +15,29 @@ const spec = (repositories: Record<string, { digests?: Record<string, string> }>
 
 describe('publishedAdmitted', () => {
   it('reads back the verified digests of every object, not accepted or violating ones', () => {
-    const a = spec({
+    const a = spec(
+      { 'ghcr.io/acme/api': { digests: { [digest('3')]: '-api-unsigned-x' } } },
+      { [`ghcr.io/acme/api@${digest('1')}`]: '+', [`ghcr.io/acme/api@${digest('2')}`]: '+accepted' },
+    );
+    const b = spec(
+      { 'ghcr.io/acme/api': {}, 'docker.io/library/nginx': {} },
+      { [`ghcr.io/acme/api@${digest('4')}`]: '+' },
+    );
+    expect(publishedAdmitted([a, b])).toEqual(new Map([['ghcr.io/acme/api', [digest('1'), digest('4')]]]));
+  });
+
+  it('reads admitted digests listed by repository (parameters too large to list them by reference)', () => {
+    const old = spec({
       'ghcr.io/acme/api': {
         digests: { [digest('1')]: '+', [digest('2')]: '+accepted', [digest('3')]: '-api-unsigned-x' },
       },
     });
-    const b = spec({
-      'ghcr.io/acme/api': { digests: { [digest('4')]: '+' } },
-      'docker.io/library/nginx': {},
-    });
-    expect(publishedAdmitted([a, b])).toEqual(new Map([['ghcr.io/acme/api', [digest('1'), digest('4')]]]));
+    expect(publishedAdmitted([old])).toEqual(new Map([['ghcr.io/acme/api', [digest('1')]]]));
   });
 
   it('skips what does not parse', () => {
-    expect(publishedAdmitted([undefined, { repositories: 'x' }, spec({})])).toEqual(new Map());
+    expect(
+      publishedAdmitted([undefined, { repositories: 'x' }, spec({}, { x: 'admitted' }), spec({})]),
+    ).toEqual(new Map());
   });
 });

@@ -1,16 +1,24 @@
-// What earlier published parameters admitted, read back: the digests each repository listed as `+`
-// (verified; not `+accepted`, which stands only while its finding does), over every namespace's
-// object. Objects that do not parse are skipped: they are the operator's own cache, not a record.
+// What earlier published parameters admitted, read back: the digests listed as `+` (verified; not
+// `+accepted`, which stands only while its finding does), over every namespace's object. Objects
+// that do not parse are skipped: they are the operator's own cache, not a record.
 import { enforcementParametersSpecSchema } from '../../api/enforcement-parameters.ts';
 
 export function publishedAdmitted(specs: readonly unknown[]): Map<string, string[]> {
   const admitted = new Map<string, Set<string>>();
+  const add = (repository: string, digest: string) =>
+    admitted.set(repository, (admitted.get(repository) ?? new Set()).add(digest));
   for (const spec of specs) {
     const parsed = enforcementParametersSpecSchema.safeParse(spec);
     if (!parsed.success) continue;
+    for (const [reference, verdict] of Object.entries(parsed.data.admitted ?? {})) {
+      // `<repository>@<digest>`: a repository key holds no '@'.
+      const at = reference.indexOf('@');
+      if (verdict === '+' && at > 0) add(reference.slice(0, at), reference.slice(at + 1));
+    }
+    // Parameters too large to list admitted digests by reference list them by repository.
     for (const [repository, entry] of Object.entries(parsed.data.repositories))
       for (const [digest, verdict] of Object.entries(entry.digests ?? {}))
-        if (verdict === '+') admitted.set(repository, (admitted.get(repository) ?? new Set()).add(digest));
+        if (verdict === '+') add(repository, digest);
   }
   return new Map([...admitted].map(([repository, digests]) => [repository, [...digests].sort()]));
 }
