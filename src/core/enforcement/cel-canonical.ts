@@ -44,6 +44,13 @@ function raw(pattern: string): string {
 export const bind = (name: string, value: string, body: string): string =>
   `[${value}].map(${name}, ${body})[0]`;
 
+/**
+ * Whether the name of the CEL string expression `i` (the text before its first '@') ends in a valid
+ * tag, with a digest after it: what celColonTag of that name finds, checked without splitting.
+ */
+export const celTaggedWithDigest = (i: string): string =>
+  `${i}.matches(${raw(`^[^@]*:${TAG.slice(1, -1)}@`)})`;
+
 /** Whether the CEL string expression `s` is a valid tag, as image-reference.ts says. */
 const celValidTag = (s: string): string => `${s}.matches(${raw(TAG)})`;
 
@@ -54,28 +61,36 @@ const celValidTag = (s: string): string => `${s}.matches(${raw(TAG)})`;
  */
 export const celColonTag = (s: string): string => `${s}.find(${raw(`:${TAG.slice(1)}`)})`;
 
-/** Whether the CEL string expression `s` is a valid digest, as image-reference.ts says. */
-export const celValidDigest = (s: string): string => `${s}.matches(${raw(DIGEST)})`;
-
 // A canonical repository key: a host as HOST takes it but in lower case, then a path.
-const CANONICAL_KEY = `^(?:${HOST.slice(1, -1).replaceAll('a-zA-Z', 'a-z').replaceAll('a-fA-F', 'a-f')})/${COMPONENT}(?:/${COMPONENT})*$`;
+const CANONICAL_KEY = `(?:${HOST.slice(1, -1).replaceAll('a-zA-Z', 'a-z').replaceAll('a-fA-F', 'a-f')})/${COMPONENT}(?:/${COMPONENT})*`;
+// A reference in canonical form: the key, a valid tag or none, a valid digest or none.
+const CANONICAL_REFERENCE = `^${CANONICAL_KEY}(?::${TAG.slice(1, -1)})?(?:@${DIGEST.slice(1, -1)})?$`;
 
 /**
- * Whether the CEL string expression `k` (a name: evaluated several times) is a canonical repository
- * key, i.e. image-reference.ts folds the name `k` to `k` itself: its first component names a host
+ * Whether the CEL string expression `i` (an image reference: evaluated several times) is in
+ * canonical form, i.e. image-reference.ts folds its name to the name itself and keeps its tag and
+ * digest as written: the name is a canonical repository key whose first component names a host
  * ('.' or ':' in it, or exactly `localhost`) in lower case, without `:443`, not a Docker Hub alias,
- * and `docker.io` is followed by a namespace (a single component would fold under `library/`).
+ * and `docker.io` is followed by a namespace (a single component would fold under `library/`); the
+ * tag and digest are valid. Patterns over the whole text, no splitting: the first component ends
+ * at the first '/', which the pattern requires. Within the length bound of any name, so that the
+ * name needs no measuring.
  */
-export const celCanonicalKey = (k: string): string =>
+export const celCanonicalReference = (i: string): string =>
   [
-    `size(${k}) <= ${MAX_NAME_LENGTH}`,
-    `${k}.matches(${raw(CANONICAL_KEY)})`,
-    // The pattern ensures a first component: these read it up to its '/'.
-    `(${k}.startsWith("localhost/") || ${k}.matches(${raw('^[^/]*[.:]')}))`,
-    `!${k}.matches(${raw('^[^/]*:443/')})`,
-    ...DOCKER_HUB_ALIASES.map((alias) => `!${k}.startsWith("${alias}/")`),
-    `(!${k}.startsWith("docker.io/") || ${k}.matches(${raw('^docker[.]io/[^/]*/')}))`,
+    `size(${i}) <= ${MAX_NAME_LENGTH}`,
+    `${i}.matches(${raw(CANONICAL_REFERENCE)})`,
+    `(${i}.startsWith("localhost/") || ${i}.matches(${raw('^[^/]*[.:]')}))`,
+    `!${i}.matches(${raw('^[^/]*:443/')})`,
+    ...DOCKER_HUB_ALIASES.map((alias) => `!${i}.startsWith("${alias}/")`),
+    `(!${i}.startsWith("docker.io/") || ${i}.matches(${raw('^docker[.]io/[^/]*/')}))`,
   ].join(' && ');
+
+/**
+ * The repository key of the CEL string expression `i`, a reference in canonical form
+ * (celCanonicalReference): the longest leading key, which a tag's ':' or the digest's '@' ends.
+ */
+export const celCanonicalKeyOf = (i: string): string => `${i}.find(${raw(`^${CANONICAL_KEY}`)})`;
 
 /** The parse of image-reference.ts, as nested bindings; see the step comments there. */
 export function celImageReference(s: string): string {

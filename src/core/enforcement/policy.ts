@@ -2,7 +2,14 @@
 // namespaces labelled `signwarden.dev/enforcement=deny` and one for `=warn`, and a small guard policy
 // that keeps the EnforcementParameters objects the operator's to write. Pure: options in, objects out;
 // docs/enforcement.md explains the decisions, test/e2e/enforcement-cel.e2e.test.ts runs them.
-import { bind, celCanonicalKey, celColonTag, celImageReference, celValidDigest } from './cel-canonical.ts';
+import {
+  bind,
+  celCanonicalKeyOf,
+  celCanonicalReference,
+  celColonTag,
+  celImageReference,
+  celTaggedWithDigest,
+} from './cel-canonical.ts';
 import { enforcementParametersKind } from '../../api/enforcement-parameters.ts';
 import { API_VERSION, GROUP } from '../../api/group.ts';
 import { DEFAULT_PARAMETERS_NAME } from './parameters.ts';
@@ -119,31 +126,26 @@ const listedAsWritten = (i: string, tags: boolean, repositories: string, admitte
   const inAdmitted = (key: string) => `(${key}) in ${admitted}`;
   // split, unlike indexOf and substring, does not copy the text into code points.
   const digest = `${i}.split("@", 2)[1]`;
-  // Listed by reference first, as written (one map read, no parsing) or in a Docker Hub short form;
-  // then by repository (parameters too large to list them by reference).
-  const byDigest =
-    `${inAdmitted(i)} || ${i}.contains("@") && (${listedOnDockerHub(i, inAdmitted)} || ` +
-    `${listedUnder(repositories, 'digests', `${i}.split("@", 2)[0]`, digest)} || ` +
+  const byRepository = (key: string) => listedUnder(repositories, 'digests', key, digest);
+  // Whether `<name>:<tag>@<digest>` (a valid tag), `lw_n` bound to `<name>:<tag>`, is listed
+  // without its tag.
+  const tagged = (listed: (key: string) => string) =>
     bind(
+      'lw_t',
+      celColonTag('lw_n'),
+      `lw_t != "" && ${bind('lw_u', untagged('lw_n', 'lw_t'), listedAsSpelled('lw_u', listed))}`,
+    );
+  const name = `${i}.split("@", 2)[0]`;
+  // Listed by reference first: as written, one map read and no parsing. The parameters list
+  // admitted digests either by reference or, when too many for that, under their repository.
+  const byDigest =
+    `${inAdmitted(i)} || ${i}.contains("@") && (size(${admitted}) > 0 ? ` +
+    `${listedOnDockerHub(i, inAdmitted)} || ${celTaggedWithDigest(i)} && ${bind(
       'lw_n',
-      `${i}.split("@", 2)[0]`,
-      `${listedOnDockerHub('lw_n', (key) => listedUnder(repositories, 'digests', key, digest))} || ` +
-        bind(
-          'lw_t',
-          celColonTag('lw_n'),
-          `lw_t != "" && ` +
-            bind(
-              'lw_u',
-              untagged('lw_n', 'lw_t'),
-              listedAsSpelled(
-                'lw_u',
-                (key) =>
-                  `${inAdmitted(`${key} + "@" + ${digest}`)} || ${listedUnder(repositories, 'digests', key, digest)}`,
-              ),
-            ),
-        ),
-    ) +
-    ')';
+      name,
+      tagged((key) => inAdmitted(`${key} + "@" + ${digest}`)),
+    )} : ` +
+    `${bind('lw_n', name, `${listedAsSpelled('lw_n', byRepository)} || ${tagged(byRepository)}`)})`;
   const byTag = bind(
     'lw_t',
     celColonTag(i),
@@ -156,29 +158,10 @@ const listedAsWritten = (i: string, tags: boolean, repositories: string, admitte
  * Whether image `i` is written in canonical form (`<key>`, `<key>:<tag>`, `<key>@<digest>` or
  * `<key>:<tag>@<digest>`, every part valid) naming a repository the map `repositories` does not
  * hold, while `overflow` (a CEL bool) is false: a repository nobody guards, with no digest known to
- * violate, which the full path admits. Names are prefixed `ug_`.
+ * violate, which the full path admits. Patterns over the whole text, then one map read.
  */
-const unguardedAsWritten = (i: string, repositories: string, overflow: string): string => {
-  // A name that is not a listed key, and is canonical (so it is the repository's key).
-  const unguardedKey = (k: string) => `!(${k} in ${repositories}) && ${celCanonicalKey(k)}`;
-  // `<key>@<digest>` first, with one binding; then the forms with a tag, or without a digest.
-  const name = `${i}.split("@", 2)[0]`;
-  const validDigest = celValidDigest(`${i}.split("@", 2)[1]`);
-  const byDigest = `${i}.contains("@") && ${validDigest} && ${bind('ug_k', name, unguardedKey('ug_k'))}`;
-  const otherwise =
-    `(!${i}.contains("@") || ${validDigest}) && ` +
-    bind(
-      'ug_nt',
-      name,
-      bind(
-        'ug_t',
-        celColonTag('ug_nt'),
-        `(ug_t != "" || !${i}.contains("@")) && ` +
-          bind('ug_k', `ug_t == "" ? ug_nt : ${untagged('ug_nt', 'ug_t')}`, unguardedKey('ug_k')),
-      ),
-    );
-  return `!${overflow} && (${byDigest} || ${otherwise})`;
-};
+const unguardedAsWritten = (i: string, repositories: string, overflow: string): string =>
+  `!${overflow} && ${celCanonicalReference(i)} && !(${celCanonicalKeyOf(i)} in ${repositories})`;
 
 /** The CEL expressions that read the parameters: their two maps and whether they overflowed. */
 interface ParameterExpressions {
