@@ -45,11 +45,12 @@ export const bind = (name: string, value: string, body: string): string =>
   `[${value}].map(${name}, ${body})[0]`;
 
 /**
- * Whether the name of the CEL string expression `i` (the text before its first '@') ends in a valid
- * tag, with a digest after it: what celColonTag of that name finds, checked without splitting.
+ * Whether the name of the CEL string expression `i` (the text before its first '@') may end in a
+ * tag, with a digest after it: a cheap pattern (no bounded repetition) that holds whenever
+ * celColonTag of that name finds one, checked without splitting.
  */
-export const celTaggedWithDigest = (i: string): string =>
-  `${i}.matches(${raw(`^[^@]*:${TAG.slice(1, -1)}@`)})`;
+export const celMayBeTaggedWithDigest = (i: string): string =>
+  `${i}.matches(${raw(String.raw`^[^@]*:\w[\w.-]*@`)})`;
 
 /** Whether the CEL string expression `s` is a valid tag, as image-reference.ts says. */
 const celValidTag = (s: string): string => `${s}.matches(${raw(TAG)})`;

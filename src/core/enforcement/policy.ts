@@ -8,7 +8,7 @@ import {
   celCanonicalReference,
   celColonTag,
   celImageReference,
-  celTaggedWithDigest,
+  celMayBeTaggedWithDigest,
 } from './cel-canonical.ts';
 import { enforcementParametersKind } from '../../api/enforcement-parameters.ts';
 import { API_VERSION, GROUP } from '../../api/group.ts';
@@ -133,14 +133,15 @@ const listedAsWritten = (i: string, tags: boolean, repositories: string, admitte
     bind(
       'lw_t',
       celColonTag('lw_n'),
-      `lw_t != "" && ${bind('lw_u', untagged('lw_n', 'lw_t'), listedAsSpelled('lw_u', listed))}`,
+      // Without binding: read once when listed as written, the common case.
+      `lw_t != "" && ${listedAsSpelled(untagged('lw_n', 'lw_t'), listed)}`,
     );
   const name = `${i}.split("@", 2)[0]`;
   // Listed by reference first: as written, one map read and no parsing. The parameters list
   // admitted digests either by reference or, when too many for that, under their repository.
   const byDigest =
     `${inAdmitted(i)} || ${i}.contains("@") && (size(${admitted}) > 0 ? ` +
-    `${listedOnDockerHub(i, inAdmitted)} || ${celTaggedWithDigest(i)} && ${bind(
+    `${listedOnDockerHub(i, inAdmitted)} || ${celMayBeTaggedWithDigest(i)} && ${bind(
       'lw_n',
       name,
       tagged((key) => inAdmitted(`${key} + "@" + ${digest}`)),
