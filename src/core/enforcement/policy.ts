@@ -146,7 +146,7 @@ const listedAsWritten = (i: string, tags: boolean, repositories: string, admitte
       name,
       tagged((key) => inAdmitted(`${key} + "@" + ${digest}`)),
     )} : ` +
-    `${bind('lw_n', name, `${listedAsSpelled('lw_n', byRepository)} || ${tagged(byRepository)}`)})`;
+    `${byRepository(name)} || ${bind('lw_n', name, `${listedOnDockerHub('lw_n', byRepository)} || ${tagged(byRepository)}`)})`;
   const byTag = bind(
     'lw_t',
     celColonTag(i),
