@@ -26,8 +26,9 @@ const PATH = `^${COMPONENT}(?:/${COMPONENT})*$`;
 /** Docker Hub's other host names, which image-reference.ts folds into `docker.io`. */
 const DOCKER_HUB_ALIASES = ['index.docker.io', 'registry-1.docker.io'];
 
-/** The bounds of image-reference.ts. */
+/** The bounds of image-reference.ts (a tag: a word character and up to 127 more). */
 export const MAX_INPUT_LENGTH = 4096;
+const MAX_TAG_LENGTH = 128;
 export const MAX_NAME_LENGTH = 255;
 
 /** A CEL string literal: raw (no escapes interpreted), single-quoted; the patterns hold no quote. */
@@ -57,10 +58,14 @@ const celValidTag = (s: string): string => `${s}.matches(${raw(TAG)})`;
 
 /**
  * The tag of the CEL string expression `s` (a reference without its digest) with its colon, as
- * image-reference.ts splits it: the valid tag after the last colon when no '/' follows, else ''.
- * A regular expression, so that the text is not copied into code points as indexOf would.
+ * image-reference.ts splits it: the text after the last colon when it has the characters of a tag
+ * and no '/' follows, else ''. Its length is not checked here (celColonTagValid): a pattern without
+ * bounded repetition, and no copying of the text into code points as indexOf would.
  */
-export const celColonTag = (s: string): string => `${s}.find(${raw(`:${TAG.slice(1)}`)})`;
+export const celColonTag = (s: string): string => `${s}.find(${raw(String.raw`:\w[\w.-]*$`)})`;
+
+/** Whether `t`, what celColonTag found, is a tag that image-reference.ts takes as valid. */
+export const celColonTagValid = (t: string): string => `(${t} != "" && size(${t}) <= ${MAX_TAG_LENGTH + 1})`;
 
 // A canonical repository key: a host as HOST takes it but in lower case, then a path.
 const CANONICAL_KEY = `(?:${HOST.slice(1, -1).replaceAll('a-zA-Z', 'a-z').replaceAll('a-fA-F', 'a-f')})/${COMPONENT}(?:/${COMPONENT})*`;

@@ -7,6 +7,7 @@ import {
   celCanonicalKeyOf,
   celCanonicalReference,
   celColonTag,
+  celColonTagValid,
   celImageReference,
   celMayBeTaggedWithDigest,
 } from './cel-canonical.ts';
@@ -134,7 +135,7 @@ const listedAsWritten = (i: string, tags: boolean, repositories: string, admitte
       'lw_t',
       celColonTag('lw_n'),
       // Without binding: read once when listed as written, the common case.
-      `lw_t != "" && ${listedAsSpelled(untagged('lw_n', 'lw_t'), listed)}`,
+      `${celColonTagValid('lw_t')} && ${listedAsSpelled(untagged('lw_n', 'lw_t'), listed)}`,
     );
   const name = `${i}.split("@", 2)[0]`;
   // Listed by reference first: as written, one map read and no parsing. The parameters list
@@ -150,7 +151,7 @@ const listedAsWritten = (i: string, tags: boolean, repositories: string, admitte
   const byTag = bind(
     'lw_t',
     celColonTag(i),
-    `lw_t != "" && ${listedAsSpelled(untagged(i, 'lw_t'), (key) => listedUnder(repositories, 'tags', key, 'lw_t.substring(1)'))}`,
+    `${celColonTagValid('lw_t')} && ${listedAsSpelled(untagged(i, 'lw_t'), (key) => listedUnder(repositories, 'tags', key, 'lw_t.substring(1)'))}`,
   );
   return tags ? `(${byDigest}) || (!${i}.contains("@") && ${byTag})` : byDigest;
 };
