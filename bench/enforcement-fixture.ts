@@ -116,6 +116,16 @@ export function withTags<T extends { containers: [string, string]; init: string 
   };
 }
 
+/** Images spelled `repo:tag@digest` (withTags) by their tag alone, `repo:tag`. */
+export function tagOnly<T extends { containers: [string, string]; init: string }>(tagged: T): T {
+  const strip = (image: string): string => image.split('@')[0]!;
+  return {
+    ...tagged,
+    containers: [strip(tagged.containers[0]), strip(tagged.containers[1])],
+    init: strip(tagged.init),
+  };
+}
+
 /**
  * Three admitted digests of Docker Hub repositories, spelled as people write them (no `docker.io/`).
  */

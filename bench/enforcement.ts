@@ -39,6 +39,7 @@ import {
   listed,
   pod,
   unverified,
+  tagOnly,
   withTags,
 } from './enforcement-fixture.ts';
 import type { Arm, Check, EnforcementResult, ParametersFigures } from './enforcement-report.ts';
@@ -519,9 +520,9 @@ async function main(): Promise<number> {
     }
 
     log(`3. Pod-create latency: ${WARMUP} rounds of warm-up, then ${PODS} rounds`);
-    // Images as listed, `repo:tag@digest` (a common pinning style) and Docker Hub names without
-    // `docker.io/` are admitted by the policy's match condition; images of repositories nobody
-    // guards take its full path (canonicalization, then the map reads).
+    // Images as listed, `repo:tag@digest` (a common pinning style), `repo:tag` (resolved to an
+    // admitted digest), Docker Hub names without `docker.io/`, and canonical images of repositories
+    // nobody guards: each admitted by a different shortcut of the policy's match condition.
     const tagged = withTags(images, first.repositories);
     const short = dockerHubShort(first.repositories, first.generated.object.spec);
     const unguardedImages = {
@@ -555,6 +556,14 @@ async function main(): Promise<number> {
         digests: first.size.digests,
         spelling: 'repo:tag@digest',
         images: tagged,
+      },
+      {
+        name: `${first.size.name}-tag`,
+        namespace: first.size.namespace,
+        label: 'deny',
+        digests: first.size.digests,
+        spelling: 'repo:tag',
+        images: tagOnly(tagged),
       },
       {
         name: `${first.size.name}-short`,
