@@ -140,14 +140,17 @@ const PRIORITY = {
 };
 
 /**
- * Where admitted digests are listed: `byReference` in `spec.admitted` under
- * `<repository>@<digest>` (one map read for an image written so), `byRepository` under their
- * repository's `digests` (about a third fewer bytes each, when the other does not fit).
+ * The same entry with an admitted digest listed under its repository's `digests` rather than by
+ * reference in `spec.admitted`: about a third fewer bytes each, when listing by reference does not fit.
  */
-type Layout = 'byReference' | 'byRepository';
+const byRepository = (e: Entry): Entry =>
+  e.field === 'admitted' ? { ...e, field: 'digests', key: e.key.slice(e.repository.length + 1) } : e;
 
-/** The entries of the parameters, by priority; input sorted by repository. */
-function entriesOf(repositories: readonly GuardedRepository[], layout: Layout): Entry[] {
+/**
+ * The entries of the parameters, by priority, admitted digests listed by reference
+ * (`<repository>@<digest>`: one map read for an image written so); input sorted by repository.
+ */
+function entriesOf(repositories: readonly GuardedRepository[]): Entry[] {
   const entries: Entry[] = [];
   for (const repo of repositories) {
     // Keys are exact texts of references: a repository that is not its own canonical key would
@@ -169,11 +172,11 @@ function entriesOf(repositories: readonly GuardedRepository[], layout: Layout): 
       if (!verdict || (!guarded && verdict.kind !== 'violates')) continue;
       if (!exact(`${repo.repository}@${d.digest}`, repo.repository, { digest: d.digest })) continue;
       verdicts.set(d.digest, verdict);
-      const byReference = verdict.kind !== 'violates' && layout === 'byReference';
+      const admits = verdict.kind !== 'violates';
       entries.push({
         repository: repo.repository,
-        field: byReference ? 'admitted' : 'digests',
-        key: byReference ? `${repo.repository}@${d.digest}` : d.digest,
+        field: admits ? 'admitted' : 'digests',
+        key: admits ? `${repo.repository}@${d.digest}` : d.digest,
         value: spelled(verdict),
         // Of a repository nobody guards the violating digests are all that denies its Pods: as
         // vital as admitted digests (without them admission would admit, not fail closed).
@@ -203,14 +206,15 @@ export function generateParameters(input: ParametersInput): ParametersResult {
   // then what only gives templates early feedback. Admitted digests are listed by reference unless
   // that leaves out anything a Pod needs (up to admitted tags); then by repository, where more fit.
   const maxBytes = (input.maxBytes ?? MAX_SPEC_BYTES) - FIXED_BYTES;
-  const byReference = place(entriesOf(repositoriesIn, 'byReference'), maxBytes);
+  const entries = entriesOf(repositoriesIn);
+  const byReference = place(entries, maxBytes);
   const {
     repositories: built,
     admitted,
     dropped,
     firstDropped,
   } = byReference.firstDropped <= PRIORITY.admittedTag
-    ? place(entriesOf(repositoriesIn, 'byRepository'), maxBytes)
+    ? place(entries.map(byRepository), maxBytes)
     : byReference;
   const overflow = firstDropped <= PRIORITY.admittedDigest;
 
