@@ -17,7 +17,10 @@
 // Characters: printable ASCII, no space.
 const PRINTABLE = String.raw`^[\x21-\x7e]+$`;
 const IMAGE_ID_SHAPED = '^[a-f0-9]{64}$';
-const TAG = String.raw`^\w[\w.-]{0,127}$`;
+// A tag: a word character, then up to 127 of word characters, '.' and '-'.
+const MAX_TAG_LENGTH = 128;
+const TAG_CHARACTERS = String.raw`\w[\w.-]`;
+const TAG = `^${TAG_CHARACTERS}{0,${MAX_TAG_LENGTH - 1}}$`;
 const DIGEST = '^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$';
 const HOST = String.raw`^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?$`;
 const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
@@ -26,9 +29,8 @@ const PATH = `^${COMPONENT}(?:/${COMPONENT})*$`;
 /** Docker Hub's other host names, which image-reference.ts folds into `docker.io`. */
 const DOCKER_HUB_ALIASES = ['index.docker.io', 'registry-1.docker.io'];
 
-/** The bounds of image-reference.ts (a tag: a word character and up to 127 more). */
+/** The bounds of image-reference.ts. */
 export const MAX_INPUT_LENGTH = 4096;
-const MAX_TAG_LENGTH = 128;
 export const MAX_NAME_LENGTH = 255;
 
 /** A CEL string literal: raw (no escapes interpreted), single-quoted; the patterns hold no quote. */
@@ -51,7 +53,7 @@ export const bind = (name: string, value: string, body: string): string =>
  * celColonTag of that name finds one, checked without splitting.
  */
 export const celMayBeTaggedWithDigest = (i: string): string =>
-  `${i}.matches(${raw(String.raw`^[^@]*:\w[\w.-]*@`)})`;
+  `${i}.matches(${raw(`^[^@]*:${TAG_CHARACTERS}*@`)})`;
 
 /** Whether the CEL string expression `s` is a valid tag, as image-reference.ts says. */
 const celValidTag = (s: string): string => `${s}.matches(${raw(TAG)})`;
@@ -62,7 +64,7 @@ const celValidTag = (s: string): string => `${s}.matches(${raw(TAG)})`;
  * and no '/' follows, else ''. Its length is not checked here (celColonTagValid): a pattern without
  * bounded repetition, and no copying of the text into code points as indexOf would.
  */
-export const celColonTag = (s: string): string => `${s}.find(${raw(String.raw`:\w[\w.-]*$`)})`;
+export const celColonTag = (s: string): string => `${s}.find(${raw(`:${TAG_CHARACTERS}*$`)})`;
 
 /** Whether `t`, what celColonTag found, is a tag that image-reference.ts takes as valid. */
 export const celColonTagValid = (t: string): string => `(${t} != "" && size(${t}) <= ${MAX_TAG_LENGTH + 1})`;
