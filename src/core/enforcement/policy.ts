@@ -193,20 +193,24 @@ export function generatePolicy(options: PolicyOptions): GeneratedPolicy {
     admitted: PARAMETER_ADMITTED,
     overflow: PARAMETER_OVERFLOW,
   };
-  // Whether the object has an image the shortcuts cannot decide, `old` listing the old images.
-  const introducesUndecided = (old: string | undefined): string =>
+  // Whether a container of the lists `containers(field)` has an image (`image`, read from `c`) the
+  // shortcuts cannot decide, `old` listing the old images.
+  const anyUndecided = (containers: (field: string, first: boolean) => string, image: string, old?: string) =>
     CONTAINER_FIELDS.map(
-      (field) =>
-        `(${celPodSpec('object', 'request.kind.kind')}).?${field}.orValue([]).exists(c, ` +
-        `${undecided('c.?image.orValue("")', old, fromParameters)})`,
+      (field, n) => `${containers(field, n === 0)}.exists(c, ${undecided(image, old, fromParameters)})`,
     ).join(' || ');
+  const introducesUndecided = (old?: string): string =>
+    anyUndecided(
+      (field) => `(${celPodSpec('object', 'request.kind.kind')}).?${field}.orValue([])`,
+      'c.?image.orValue("")',
+      old,
+    );
   // The same for a Pod's CREATE, the request that matters most: the API server validated the Pod
   // before admission, so it has containers, each with an image, and nothing needs an optional read.
-  const podIntroducesUndecided = CONTAINER_FIELDS.map(
-    (field, n) =>
-      `object.spec${n === 0 ? `.${field}` : `.?${field}.orValue([])`}.exists(c, ` +
-      `${undecided('c.image', undefined, fromParameters)})`,
-  ).join(' || ');
+  const podIntroducesUndecided = anyUndecided(
+    (field, first) => (first ? `object.spec.${field}` : `object.spec.?${field}.orValue([])`),
+    'c.image',
+  );
 
   const guarded = `(variables.everyGuarded || ${ENTRY}.?guardedBy.hasValue())`;
   const admittedDigest = `((r.key + "@" + r.digest) in variables.admitted || ${DIGEST_VERDICT}.startsWith("+"))`;
