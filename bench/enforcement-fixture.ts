@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Finding } from '../src/core/continuity/decide.ts';
 import type { EnforcementParametersSpec } from '../src/api/enforcement-parameters.ts';
 import type { GuardedRepository } from '../src/core/enforcement/parameters.ts';
+import { digestVerdict } from '../src/core/enforcement/published-verdicts.ts';
 import { seededRandom } from './plan.ts';
 
 const GH = 'https://token.actions.githubusercontent.com';
@@ -76,14 +77,6 @@ export function guardedRepositories(digests: number, repositories: number): Guar
   return out;
 }
 
-/** The verdict the parameters list for `digest` of `repository`, as the policy's CEL reads it. */
-export const listed = (
-  spec: EnforcementParametersSpec,
-  repository: string,
-  digest: string,
-): string | undefined =>
-  spec.admitted?.[`${repository}@${digest}`] ?? spec.repositories[repository]?.digests?.[digest];
-
 /** The digests `generateParameters` lists as admitted (`+`): the ones a Pod may name. */
 export function admittedImages(
   repositories: readonly GuardedRepository[],
@@ -91,7 +84,9 @@ export function admittedImages(
 ): string[] {
   return repositories.flatMap((r) =>
     r.digests
-      .filter((d) => d.decision.admit && !d.decision.finding && listed(spec, r.repository, d.digest) === '+')
+      .filter(
+        (d) => d.decision.admit && !d.decision.finding && digestVerdict(spec, r.repository, d.digest) === '+',
+      )
       .map((d) => `${r.repository}@${d.digest}`),
   );
 }

@@ -24,6 +24,7 @@ import { DEFAULT_PARAMETERS_NAME, generateParameters } from '../src/core/enforce
 import { ENFORCEMENT_LABEL, generatePolicy } from '../src/core/enforcement/policy.ts';
 import { API_VERSION, GROUP } from '../src/api/group.ts';
 import { enforcementParametersKind } from '../src/api/enforcement-parameters.ts';
+import { digestVerdict } from '../src/core/enforcement/published-verdicts.ts';
 import { binaries } from '../test/e2e/harness/binaries.ts';
 import { startControlPlane } from '../test/e2e/harness/control-plane.ts';
 import { installCrds } from '../test/e2e/harness/crds.ts';
@@ -36,7 +37,6 @@ import {
   admittedImages,
   dockerHubShort,
   guardedRepositories,
-  listed,
   pod,
   unverified,
   tagOnly,
@@ -497,7 +497,7 @@ async function main(): Promise<number> {
         .flatMap((r) =>
           r.digests.filter((d) => d.decision.admit && !d.decision.finding).map((d) => ({ r, d })),
         )
-        .find(({ r, d }) => listed(large.generated.object.spec, r.repository, d.digest) !== '+');
+        .find(({ r, d }) => digestVerdict(large.generated.object.spec, r.repository, d.digest) !== '+');
       if (dropped)
         checks.push(
           await check(

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { EnforcementParametersSpec } from '../../src/api/enforcement-parameters.ts';
 import { generateParameters } from '../../src/core/enforcement/parameters.ts';
+import { digestVerdict } from '../../src/core/enforcement/published-verdicts.ts';
 import { installCrds } from './harness/crds.ts';
 import { kubectl, kubectlItems } from './harness/kubectl.ts';
 import { operatorReady, startOperator } from './harness/operator-process.ts';
@@ -110,12 +111,9 @@ describe('enforcement', () => {
       const got = await kubectl(['get', 'enforcementparameters', POLICY, '-n', namespace, '-o', 'json']);
       expect(got.code, got.stderr).toBe(0);
       const { spec } = JSON.parse(got.stdout) as { spec: EnforcementParametersSpec };
-      // Admitted digests are listed by reference, the rest under their repository.
-      const listed =
-        field === 'digests' && verdict.startsWith('+')
-          ? spec.admitted?.[`${key(name)}@${of}`]
-          : spec.repositories[key(name)]?.[field]?.[of];
-      expect(listed).toBe(verdict);
+      expect(
+        field === 'digests' ? digestVerdict(spec, key(name), of) : spec.repositories[key(name)]?.tags?.[of],
+      ).toBe(verdict);
     }, WAIT);
   /** The finding of `kind` about `image` (its digest is the subject). */
   const findingOf = async (name: string, kind: string, image: Image) => {

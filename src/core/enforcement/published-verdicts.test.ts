@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { publishedAdmitted } from './published-verdicts.ts';
+import { enforcementParametersSpecSchema } from '../../api/enforcement-parameters.ts';
+import { digestVerdict, publishedAdmitted } from './published-verdicts.ts';
 
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 const spec = (
@@ -39,5 +40,24 @@ describe('publishedAdmitted', () => {
     expect(
       publishedAdmitted([undefined, { repositories: 'x' }, spec({}, { x: 'admitted' }), spec({})]),
     ).toEqual(new Map());
+  });
+});
+
+describe('digestVerdict', () => {
+  const api = 'ghcr.io/acme/api';
+  // Parsed as the operator's objects are: the layouts as the CRD schema takes them.
+  const byReference = enforcementParametersSpecSchema.parse(
+    spec({ [api]: { digests: { [digest('3')]: '-api-unsigned-x' } } }, { [`${api}@${digest('1')}`]: '+' }),
+  );
+  const byRepository = enforcementParametersSpecSchema.parse(
+    spec({ [api]: { digests: { [digest('1')]: '+', [digest('3')]: '-api-unsigned-x' } } }),
+  );
+  it.each([
+    ['admitted, by reference', byReference, digest('1'), '+'],
+    ['violating, under its repository', byReference, digest('3'), '-api-unsigned-x'],
+    ['admitted, by repository', byRepository, digest('1'), '+'],
+    ['not listed', byRepository, digest('2'), undefined],
+  ])('%s', (_, parameters, of, verdict) => {
+    expect(digestVerdict(parameters, api, of)).toBe(verdict);
   });
 });

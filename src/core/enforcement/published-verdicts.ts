@@ -1,7 +1,19 @@
 // What earlier published parameters admitted, read back: the digests listed as `+` (verified; not
 // `+accepted`, which stands only while its finding does), over every namespace's object. Objects
 // that do not parse are skipped: they are the operator's own cache, not a record.
+import type { EnforcementParametersSpec } from '../../api/enforcement-parameters.ts';
 import { enforcementParametersSpecSchema } from '../../api/enforcement-parameters.ts';
+
+/**
+ * The verdict the parameters list for `digest` of `repository` (`+`, `+accepted`, `-<finding>`),
+ * wherever the layout puts it: by reference in `admitted`, else under the repository.
+ */
+export const digestVerdict = (
+  spec: EnforcementParametersSpec,
+  repository: string,
+  digest: string,
+): string | undefined =>
+  spec.admitted?.[`${repository}@${digest}`] ?? spec.repositories[repository]?.digests?.[digest];
 
 export function publishedAdmitted(specs: readonly unknown[]): Map<string, string[]> {
   const admitted = new Map<string, Set<string>>();
